@@ -1,0 +1,26 @@
+"""The `hsct` command line: a thin layer over the stages.
+
+Each subcommand lives in a module of its own and is registered here; a
+command exists only once it works.
+"""
+
+from __future__ import annotations
+
+import click
+
+from etl import __version__
+from etl.cli.db import db
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hsct")
+def main() -> None:
+    """hsct: the registry's nightly harmonization and FHIR export pipeline.
+
+    \b
+    Example:
+        hsct db upgrade --db sqlite:///hsct.db
+    """
+
+
+main.add_command(db)

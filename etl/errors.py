@@ -1,0 +1,36 @@
+"""Exit codes, in one place; numbers are never reused.
+
+0 success; 1 the data failed a blocking quality gate; 2 usage error (click's
+own); 3 a database error; 4 an input file or folder could not be used;
+5 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import click
+
+EXIT_OK = 0
+EXIT_QUALITY_GATE = 1
+EXIT_USAGE = 2
+EXIT_DATABASE = 3
+EXIT_INPUT = 4
+EXIT_LOCKED = 5
+
+
+class HsctError(click.ClickException):
+    """An error the user can act on; the message says what to do next."""
+
+    exit_code = EXIT_DATABASE
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class DatabaseError(HsctError):
+    exit_code = EXIT_DATABASE
+
+
+class InputError(HsctError):
+    exit_code = EXIT_INPUT
