@@ -158,7 +158,11 @@ def check_patient_rules(r: PatientRecord) -> None:  # noqa: C901 - a flat list o
     """Raise `RecordRuleError` for the first domain rule the record breaks."""
     today = TODAY()
     if not r.birth_date < r.therapy_start_date:
-        _fail("therapy_start_date", "date_order", f"therapy start {r.therapy_start_date} is not after birth {r.birth_date}")
+        _fail(
+            "therapy_start_date",
+            "date_order",
+            f"therapy start {r.therapy_start_date} is not after birth {r.birth_date}",
+        )
     if not r.therapy_start_date <= r.hsct_date:
         _fail("hsct_date", "date_order", f"transplant {r.hsct_date} is before therapy start {r.therapy_start_date}")
     age = r.age_years_at_hsct
@@ -169,11 +173,19 @@ def check_patient_rules(r: PatientRecord) -> None:  # noqa: C901 - a flat list o
         if value is not None and not 0 <= value <= 100:
             _fail(name, "percent_out_of_range", f"{name} = {value} is outside 0-100")
     if r.engraftment_day is not None and not 1 <= r.engraftment_day <= 100:
-        _fail("engraftment_day", "engraftment_day_out_of_range", f"engraftment on D+{r.engraftment_day}, outside D+1..D+100")
+        _fail(
+            "engraftment_day",
+            "engraftment_day_out_of_range",
+            f"engraftment on D+{r.engraftment_day}, outside D+1..D+100",
+        )
     if r.engrafted is False and r.engraftment_day is not None:
         _fail("engraftment_day", "inconsistent", "an engraftment day is given for a patient recorded as not engrafted")
     if r.platelet_recovered is False and r.platelet_recovery_day is not None:
-        _fail("platelet_recovery_day", "inconsistent", "a platelet recovery day is given for a patient recorded as not recovered")
+        _fail(
+            "platelet_recovery_day",
+            "inconsistent",
+            "a platelet recovery day is given for a patient recorded as not recovered",
+        )
     for name in ("platelet_recovery_day", "sos_day", "tma_day"):
         value = getattr(r, name)
         if value is not None and value < 0:
@@ -191,7 +203,11 @@ def check_patient_rules(r: PatientRecord) -> None:  # noqa: C901 - a flat list o
         what = "death" if r.vital_status == "dead" else "last contact"
         _fail("last_contact_date", "date_order", f"{what} {r.last_contact_date} is before the transplant {r.hsct_date}")
     if r.relapse_date is not None and r.relapse_date > r.last_contact_date:
-        _fail("relapse_date", "date_order", f"relapse {r.relapse_date} is after death or last contact {r.last_contact_date}")
+        _fail(
+            "relapse_date",
+            "date_order",
+            f"relapse {r.relapse_date} is after death or last contact {r.last_contact_date}",
+        )
     if r.last_contact_date > today:
         _fail("last_contact_date", "date_in_future", f"last contact {r.last_contact_date} is in the future")
     if r.vital_status == "alive" and r.cause_of_death is not None:

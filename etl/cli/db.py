@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
-from etl.db import current_revision, downgrade, make_engine, resolve_url
+from etl.db import current_revision, downgrade, make_engine, resolve_url, upgrade
 from etl.errors import DatabaseError
+from etl.load.concepts import sync_concepts
 
 
 @click.group()
@@ -20,13 +24,14 @@ def db() -> None:
     """
 
 
-def _run(action: str, url: str | None, fn) -> None:  # type: ignore[no-untyped-def]
-    resolved = resolve_url(url)
-    engine = make_engine(resolved)
+def _run(action: str, url: str | None, fn: Callable[[Engine], object]) -> None:
+    engine = make_engine(resolve_url(url))
     try:
         fn(engine)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"{action} failed on {engine.url.render_as_string()}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from exc
+        cause = getattr(exc, "orig", None) or exc
+        where = engine.url.render_as_string()
+        raise DatabaseError(f"{action} failed on {where}: {cause.__class__.__name__}: {cause}") from exc
     finally:
         engine.dispose()
 
@@ -35,15 +40,22 @@ def _run(action: str, url: str | None, fn) -> None:  # type: ignore[no-untyped-d
 @click.argument("revision", default="head")
 @db_option
 def db_upgrade(revision: str, db_url: str | None) -> None:
-    """Migrate the database up to REVISION (default: head).
+    """Migrate the database up to REVISION (default: head), then load the concept vocabulary.
+
+    The vocabulary (mappings/concepts.csv) is upserted after a migration to head,
+    so that a new code is a one-line change in the CSV.
 
     \b
     Example:
         hsct db upgrade --db postgresql://postgres@127.0.0.1:5432/test
     """
-    from etl.db import upgrade
 
-    _run("upgrade", db_url, lambda engine: upgrade(engine, revision))
+    def _upgrade(engine: Engine) -> None:
+        upgrade(engine, revision)
+        if revision == "head":
+            click.echo(f"{sync_concepts(engine)} concepts loaded from mappings/concepts.csv")
+
+    _run("upgrade", db_url, _upgrade)
     click.echo(f"database at {revision}: {resolve_url(db_url)}")
 
 
@@ -71,3 +83,16 @@ def db_current(db_url: str | None) -> None:
         hsct db current --db sqlite:///hsct.db
     """
     _run("current", db_url, lambda engine: click.echo(current_revision(engine) or "none"))
+
+
+@db.command("schema")
+def db_schema() -> None:
+    """Print the schema as a Markdown entity list, generated from the models (no database needed).
+
+    \b
+    Example:
+        hsct db schema > schema.md
+    """
+    from etl.db.describe import describe_schema
+
+    click.echo(describe_schema())

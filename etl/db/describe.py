@@ -1,0 +1,36 @@
+"""A Markdown entity list generated from the models (the README's schema section)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Table
+
+from schemas.tables import Base, metadata
+
+
+def _column(col: Column) -> str:  # type: ignore[type-arg]
+    text = col.name
+    if col.primary_key:
+        text = f"**{text}**"
+    refs = [fk.target_fullname.split(".")[0] for fk in col.foreign_keys]
+    if refs:
+        text += f" → {refs[0]}"
+    return text
+
+
+def _docs() -> dict[str, str]:
+    docs = {}
+    for mapper in Base.registry.mappers:
+        doc = (mapper.class_.__doc__ or "").strip().splitlines()
+        docs[mapper.local_table.name] = doc[0] if doc else ""
+    return docs
+
+
+def describe_table(table: Table, doc: str = "") -> str:
+    cols = ", ".join(_column(c) for c in table.columns)
+    return f"- `{table.name}`{': ' + doc if doc else ''} — {cols}"
+
+
+def describe_schema() -> str:
+    """One line per table, in dependency order: name, then columns (bold = key, → = references)."""
+    docs = _docs()
+    return "\n".join(describe_table(t, docs.get(t.name, "")) for t in metadata.sorted_tables)
