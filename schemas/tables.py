@@ -269,6 +269,25 @@ class ValueSource(Base):
     raw_row_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("raw_row.raw_row_id"), index=True)
 
 
+class FieldOrigin(Base):
+    """Which source field (mappings/headers.yaml) each harmonized column is derived from."""
+
+    __tablename__ = "field_origin"
+
+    table_name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    column_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_field: Mapped[str] = mapped_column(String(64))
+
+
+class DeletedPatient(Base):
+    """A tombstone: a patient who left the registry's feeds, so exports can tell partners to delete."""
+
+    __tablename__ = "deleted_patient"
+
+    patient_id: Mapped[int] = mapped_column(Integer, primary_key=True, comment="the former patient.patient_id")
+    deleted_run_id: Mapped[int] = mapped_column(Integer, ForeignKey("etl_run.run_id"), index=True)
+
+
 # --------------------------------------------------------------------------- personal data
 
 

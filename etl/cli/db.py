@@ -86,13 +86,20 @@ def db_current(db_url: str | None) -> None:
 
 
 @db.command("schema")
-def db_schema() -> None:
+@click.option("--readme", type=click.Path(exists=True, dir_okay=False), help="Rewrite this file's schema section.")
+def db_schema(readme: str | None) -> None:
     """Print the schema as a Markdown entity list, generated from the models (no database needed).
+
+    With --readme, replace the text between <!-- schema --> markers in that file.
 
     \b
     Example:
-        hsct db schema > schema.md
+        hsct db schema --readme README.md
     """
-    from etl.db.describe import describe_schema
+    from etl.db.describe import describe_schema, replace_section
 
-    click.echo(describe_schema())
+    if readme:
+        replace_section(readme, "schema", describe_schema())
+        click.echo(f"schema section of {readme} rewritten")
+    else:
+        click.echo(describe_schema())

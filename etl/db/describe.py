@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from sqlalchemy import Column, Table
 
 from schemas.tables import Base, metadata
@@ -34,3 +37,13 @@ def describe_schema() -> str:
     """One line per table, in dependency order: name, then columns (bold = key, → = references)."""
     docs = _docs()
     return "\n".join(describe_table(t, docs.get(t.name, "")) for t in metadata.sorted_tables)
+
+
+def replace_section(path: str | Path, marker: str, body: str) -> None:
+    """Replace the text between `<!-- marker -->` and `<!-- /marker -->` in a file."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"(<!-- {marker} -->\n).*?(\n<!-- /{marker} -->)", re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{path} has no <!-- {marker} --> section")
+    path.write_text(pattern.sub(lambda m: m.group(1) + body + m.group(2), text), encoding="utf-8")

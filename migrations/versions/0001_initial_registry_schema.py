@@ -50,6 +50,12 @@ def upgrade() -> None:
     sa.CheckConstraint('finished_at IS NULL OR finished_at >= started_at', name=op.f('ck_etl_run_finished_after_start')),
     sa.PrimaryKeyConstraint('run_id', name=op.f('pk_etl_run'))
     )
+    op.create_table('field_origin',
+    sa.Column('table_name', sa.String(length=48), nullable=False),
+    sa.Column('column_name', sa.String(length=64), nullable=False),
+    sa.Column('source_field', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('table_name', 'column_name', name=op.f('pk_field_origin'))
+    )
     op.create_table('source_file',
     sa.Column('file_id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('checksum_sha256', sa.String(length=64), nullable=False),
@@ -74,6 +80,15 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['concept_id'], ['concept.concept_id'], name=op.f('fk_concept_coding_concept_id_concept')),
     sa.PrimaryKeyConstraint('concept_id', 'system', name=op.f('pk_concept_coding'))
     )
+    op.create_table('deleted_patient',
+    sa.Column('patient_id', sa.Integer(), nullable=False, comment='the former patient.patient_id'),
+    sa.Column('deleted_run_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['deleted_run_id'], ['etl_run.run_id'], name=op.f('fk_deleted_patient_deleted_run_id_etl_run')),
+    sa.PrimaryKeyConstraint('patient_id', name=op.f('pk_deleted_patient'))
+    )
+    with op.batch_alter_table('deleted_patient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deleted_patient_deleted_run_id'), ['deleted_run_id'], unique=False)
+
     op.create_table('raw_row',
     sa.Column('raw_row_id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('file_id', sa.Integer(), nullable=False),
@@ -604,7 +619,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_raw_row_file_id'))
 
     op.drop_table('raw_row')
+    with op.batch_alter_table('deleted_patient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deleted_patient_deleted_run_id'))
+
+    op.drop_table('deleted_patient')
     op.drop_table('concept_coding')
     op.drop_table('source_file')
+    op.drop_table('field_origin')
     op.drop_table('etl_run')
     op.drop_table('concept')

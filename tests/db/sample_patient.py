@@ -97,6 +97,10 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "raw_row_id": RAW_LAB,
         }
     ],
+    "field_origin": [
+        {"table_name": "transplant", "column_name": "donor_type_id", "source_field": "donor_type"},
+    ],
+    "deleted_patient": [{"patient_id": 99, "deleted_run_id": RUN}],
     "patient": [
         {
             "patient_id": PATIENT,
