@@ -223,3 +223,24 @@ def record_fields(model: type[BaseModel]) -> list[str]:
 
 def as_row(record: BaseModel) -> dict[str, Any]:
     return record.model_dump()
+
+
+# The concept domain of every coded field (values are concept keys of that domain).
+CODED_FIELDS: dict[str, str] = {
+    "sex": "sex",
+    "diagnosis": "diagnosis",
+    "disease_status": "disease_status",
+    "bridging_therapy": "bridging_therapy",
+    "response": "response",
+    "mrd_status": "mrd_status",
+    "donor_type": "donor_type",
+    "graft_source": "graft_source",
+    "conditioning": "conditioning",
+    "gvhd_prophylaxis": "gvhd_prophylaxis",
+    "immunosuppression": "immunosuppression",
+    "relapse_site": "relapse_site",
+    "hla_loss": "hla_loss",
+    "vital_status": "vital_status",
+    "cause_of_death": "cause_of_death",
+}
+CODED_LAB_FIELDS: dict[str, str] = {"test": "lab_test", "value_code": "hla_loss"}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+import pandas as pd
+from sqlalchemy import JSON, BigInteger, Connection, Date, DateTime, Double, Integer, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -33,3 +35,46 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
         else stmt.on_conflict_do_nothing(index_elements=keys)
     )
     conn.execute(stmt, list(rows))
+
+
+def python_values(df: pd.DataFrame, table: Table, dialect: str) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain Python values the DB-API driver adapts (None for missing)."""
+    out = pd.DataFrame(index=df.index)
+    for name in df.columns:
+        col = table.c[name]
+        s = df[name]
+        if isinstance(col.type, JSON):
+            s = s.map(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+        elif isinstance(col.type, DateTime) and dialect == "sqlite":
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+        elif isinstance(col.type, Date):
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d") if dialect == "sqlite" else pd.to_datetime(s).dt.date
+        elif isinstance(col.type, DateTime):
+            s = pd.Series([None if pd.isna(v) else v.to_pydatetime() for v in pd.to_datetime(s)], index=df.index)
+        elif isinstance(col.type, Integer | BigInteger):
+            s = pd.to_numeric(s).astype("Int64")
+        elif isinstance(col.type, Double):
+            s = pd.to_numeric(s).astype(float)
+        out[name] = s.astype(object).where(s.notna(), None)
+    return list(out.itertuples(index=False, name=None))
+
+
+def bulk_insert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
+    """Insert a DataFrame's rows: COPY on PostgreSQL, executemany on SQLite; returns the count."""
+    if df.empty:
+        return 0
+    columns = list(df.columns)
+    rows = python_values(df, table, conn.dialect.name)
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        cols = ", ".join(f'"{c}"' for c in columns)
+        cur = raw.cursor()
+        cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+        cur.close()
+    return len(rows)

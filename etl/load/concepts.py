@@ -1,4 +1,4 @@
-"""Load the concept vocabulary (mappings/concepts.csv, concept_codings.csv) into `concept`."""
+"""Load the vocabulary (concepts.csv, concept_codings.csv) and the lineage map (field_origin.csv)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from etl.db.bulk import upsert
 from etl.paths import MAPPINGS_DIR
-from schemas.tables import Concept, ConceptCoding
+from schemas.tables import Concept, ConceptCoding, FieldOrigin
 
 CONCEPT_COLUMNS = ["domain", "key", "system", "code", "display_en", "display_ru", "parent"]
 
@@ -56,4 +56,11 @@ def sync_concepts(engine: Engine, folder: Path = MAPPINGS_DIR) -> int:
     with engine.begin() as conn:
         upsert(conn, Concept.__table__, rows, ["concept_id"])
         upsert(conn, ConceptCoding.__table__, codings.to_dict("records"), ["concept_id", "system"])
+        origins = read_field_origins(folder)
+        upsert(conn, FieldOrigin.__table__, origins.to_dict("records"), ["table_name", "column_name", "concept_id"])
     return len(rows)
+
+
+def read_field_origins(folder: Path = MAPPINGS_DIR) -> pd.DataFrame:
+    """mappings/field_origin.csv: which record and source field each harmonized column comes from."""
+    return pd.read_csv(folder / "field_origin.csv", dtype=str, keep_default_na=False, encoding="utf-8")

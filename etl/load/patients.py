@@ -1,0 +1,126 @@
+"""Load the night's harmonized patients: ids, every table, tombstones, change marks.
+
+The registry feeds are full exports: the patients of a night that brought any
+registry file are the registry. A patient no longer in them is deleted from
+every table and leaves a tombstone (`deleted_patient`), so that FHIR exports can
+tell partners; a night without registry files changes no patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, select, update
+
+from etl.load.builders import build_tables
+from etl.load.sync import SyncResult, stored_all_max, sync_table
+from schemas.tables import DeletedPatient, Patient, Person, Transplant, ValueSource, metadata
+
+# (table, natural key, scope column, surrogate id assigned by the loader), parents first.
+TABLE_ORDER: list[tuple[str, list[str], str, str | None]] = [
+    ("patient", ["patient_id"], "patient_id", None),
+    ("person", ["patient_id"], "patient_id", None),
+    ("diagnosis", ["patient_id"], "patient_id", None),
+    ("transplant", ["transplant_id"], "patient_id", None),
+    ("bridging_therapy", ["transplant_id"], "patient_id", "therapy_id"),
+    ("drug_administration", ["transplant_id", "purpose", "drug_id", "therapy_day"], "patient_id", "administration_id"),
+    ("disease_assessment", ["transplant_id"], "transplant_id", None),
+    ("pretransplant_toxicity", ["transplant_id", "toxicity_id"], "transplant_id", None),
+    ("recovery", ["transplant_id"], "transplant_id", None),
+    ("complication", ["transplant_id", "complication_id"], "transplant_id", None),
+    ("relapse", ["transplant_id"], "transplant_id", None),
+    ("dli", ["transplant_id"], "transplant_id", None),
+    ("follow_up", ["transplant_id"], "transplant_id", None),
+]
+# children first, for deleting whole patients
+PATIENT_CHILDREN = [
+    "value_source", "merge_conflict", "lab_result", "follow_up", "dli", "relapse", "complication", "recovery",
+    "pretransplant_toxicity", "disease_assessment", "drug_administration", "bridging_therapy", "transplant",
+    "diagnosis", "person",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PatientLoad:
+    inserted_patients: int
+    deleted_patients: int
+    changed_patients: frozenset[int]
+    tables: dict[str, SyncResult]
+
+
+def assign_ids(conn: Connection, patients: pd.DataFrame) -> pd.DataFrame:
+    """patient_id and transplant_id: the stored ones by patient_key, new ones after the largest."""
+    known = pd.read_sql(
+        select(Person.patient_key, Person.patient_id, Transplant.transplant_id).join(
+            Transplant, Transplant.patient_id == Person.patient_id, isouter=True
+        ),
+        conn,
+    )
+    out = patients.sort_values("patient_key", kind="stable").reset_index(drop=True)
+    out = out.merge(known, on="patient_key", how="left")
+    new = out["patient_id"].isna()
+    next_patient = stored_all_max(conn, Patient.__table__, "patient_id")
+    next_patient = max(next_patient, stored_all_max(conn, DeletedPatient.__table__, "patient_id"))
+    out.loc[new, "patient_id"] = range(next_patient + 1, next_patient + 1 + int(new.sum()))
+    no_tx = out["transplant_id"].isna()
+    next_tx = stored_all_max(conn, Transplant.__table__, "transplant_id")
+    out.loc[no_tx, "transplant_id"] = range(next_tx + 1, next_tx + 1 + int(no_tx.sum()))
+    out["patient_id"] = out["patient_id"].astype(int)
+    out["transplant_id"] = out["transplant_id"].astype(int)
+    return out
+
+
+def delete_patients(conn: Connection, patient_ids: list[int], run_id: int) -> None:
+    """Remove patients from every table (children first) and leave tombstones."""
+    if not patient_ids:
+        return
+    tx_ids = select(Transplant.transplant_id).where(Transplant.patient_id.in_(patient_ids))
+    for name in PATIENT_CHILDREN:
+        table = metadata.tables[name]
+        if "patient_id" in table.c:
+            conn.execute(delete(table).where(table.c.patient_id.in_(patient_ids)))
+        else:
+            conn.execute(delete(table).where(table.c.transplant_id.in_(tx_ids)))
+    conn.execute(delete(Patient.__table__).where(Patient.patient_id.in_(patient_ids)))
+    conn.execute(insert(DeletedPatient.__table__), [{"patient_id": p, "deleted_run_id": run_id} for p in patient_ids])
+
+
+def load_patients(
+    conn: Connection, patients: pd.DataFrame, value_sources: pd.DataFrame, run_id: int
+) -> tuple[PatientLoad, pd.DataFrame]:
+    """Make the clinical and personal tables hold exactly these patients; returns the ids assigned too.
+
+    `patients`: PatientRecord fields + `raw_row_id`; `value_sources`: patient_key, field, raw_row_id
+    for fields taken from another row than the patient's own while merging.
+    """
+    patients = assign_ids(conn, patients)
+    stored_ids = set(pd.read_sql(select(Patient.patient_id), conn)["patient_id"].astype(int))
+    gone = sorted(stored_ids - set(patients["patient_id"]))
+    delete_patients(conn, gone, run_id)
+
+    tables = build_tables(patients)
+    tx_to_patient = dict(zip(patients["transplant_id"], patients["patient_id"], strict=True))
+    results: dict[str, SyncResult] = {}
+    changed: set[int] = set()
+    for name, key, scope, surrogate in TABLE_ORDER:
+        result = sync_table(conn, metadata.tables[name], tables[name], key, scope, None, surrogate, run_id)
+        results[name] = result
+        changed |= (
+            {tx_to_patient.get(i, i) for i in result.changed_scope}
+            if scope == "transplant_id"
+            else set(result.changed_scope)
+        )
+    vs = value_sources.merge(patients[["patient_key", "patient_id"]], on="patient_key")[
+        ["patient_id", "field", "raw_row_id"]
+    ]
+    results["value_source"] = sync_table(
+        conn, ValueSource.__table__, vs, ["patient_id", "field"], "patient_id", None, None, run_id
+    )
+    changed -= set(gone)
+    new_patients = results["patient"].inserted
+    if changed:
+        conn.execute(
+            update(Patient.__table__).where(Patient.patient_id.in_(sorted(changed))).values(changed_run_id=run_id)
+        )
+    return PatientLoad(new_patients, len(gone), frozenset(changed), results), patients

@@ -1,0 +1,76 @@
+"""The raw layer: every file and every row exactly as received, stored once per content."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select
+
+from etl.db.bulk import bulk_insert
+from etl.extract import ROW_NUMBER, RawTable
+from etl.load.sync import stored_all_max
+from schemas.tables import RawRow, SourceColumn, SourceFile
+
+
+def store_raw(conn: Connection, table: RawTable, fields: dict[str, str | None]) -> tuple[int, pd.Series]:
+    """Store a file, its columns and its rows unless a file of the same content is stored already.
+
+    `fields` maps each column label of `table.columns` to the field it was mapped
+    to (None: no mapping knows the header). Returns the file id and a Series
+    row_number → raw_row_id.
+    """
+    existing = conn.execute(select(SourceFile.file_id).where(SourceFile.checksum_sha256 == table.sha256)).scalar()
+    if existing is None:
+        file_id = _insert_file(conn, table)
+        _insert_columns(conn, file_id, table, fields)
+        _insert_rows(conn, file_id, table)
+    else:
+        file_id = int(existing)
+    ids = pd.read_sql(select(RawRow.row_number, RawRow.raw_row_id).where(RawRow.file_id == file_id), conn)
+    return file_id, ids.set_index("row_number")["raw_row_id"].astype(int)
+
+
+def _insert_file(conn: Connection, table: RawTable) -> int:
+    file_id = stored_all_max(conn, SourceFile.__table__, "file_id") + 1
+    conn.execute(
+        insert(SourceFile.__table__),
+        {
+            "file_id": file_id,
+            "checksum_sha256": table.sha256,
+            "file_name": table.name,
+            "feed": table.feed,
+            "format": table.format,
+            "size_bytes": table.size,
+            "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "sheet": table.sheet,
+        },
+    )
+    return file_id
+
+
+def _insert_columns(conn: Connection, file_id: int, table: RawTable, fields: dict[str, str | None]) -> None:
+    headers = list(table.headers) + list(table.columns[len(table.headers) :])
+    rows = [
+        {"file_id": file_id, "column_index": i, "header": header, "field": fields.get(label)}
+        for i, (header, label) in enumerate(zip(headers, table.columns, strict=True))
+    ]
+    if rows:
+        conn.execute(insert(SourceColumn.__table__), rows)
+
+
+def _insert_rows(conn: Connection, file_id: int, table: RawTable) -> None:
+    if table.rows.empty:
+        return
+    first = stored_all_max(conn, RawRow.__table__, "raw_row_id") + 1
+    labels = list(table.columns)
+    cells = table.rows[labels].astype(object).where(table.rows[labels].notna(), None)
+    records = [dict(zip(labels, values, strict=True)) for values in cells.itertuples(index=False, name=None)]
+    frame = pd.DataFrame(
+        {
+            "raw_row_id": range(first, first + len(records)),
+            "file_id": file_id,
+            "row_number": table.rows[ROW_NUMBER].astype(int).to_numpy(),
+            "cells": records,
+        }
+    )
+    bulk_insert(conn, RawRow.__table__, frame)
