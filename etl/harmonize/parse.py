@@ -1,0 +1,107 @@
+"""The value parsers of the harmonize stage, in one place, and the name -> parser
+table that mappings/fields.yaml refers to.
+
+Every parser takes a Series of raw cells (None/NaN/blank/`н/д` = not recorded)
+and returns a `ParseResult` (`values`, `errors` = reason code or None,
+`messages`), some with extra Series (see each result class).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from etl.harmonize.parse_codes import CodeResult, MrdResult, parse_boolean, parse_code, parse_grade, parse_mrd
+from etl.harmonize.parse_dates import parse_date, parse_datetime
+from etl.harmonize.parse_days import DayResult, parse_day
+from etl.harmonize.parse_labs import LabValueResult, parse_lab_value
+from etl.harmonize.parse_numbers import (
+    ComparatorResult,
+    DoseListResult,
+    parse_comparator,
+    parse_decimal,
+    parse_dose_list,
+    parse_percent,
+)
+from etl.harmonize.result import REASONS, ParseResult, clean_errors
+from etl.harmonize.vocab import Vocabulary, not_recorded_mask
+
+
+def parse_text(values: pd.Series, *, vocab: Vocabulary | None = None) -> ParseResult:
+    """Free text (codes, names): stripped, inner spaces collapsed; blank -> <NA>; never fails."""
+    absent = not_recorded_mask(values, vocab)
+    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).where(~absent)
+    none = pd.Series(None, index=values.index, dtype=object)
+    return ParseResult(values=text, errors=clean_errors(none), messages=clean_errors(none.copy()))
+
+
+# name -> parser, as named in mappings/fields.yaml
+PARSERS: dict[str, Callable[..., ParseResult]] = {
+    "text": parse_text,
+    "date": parse_date,
+    "datetime": parse_datetime,
+    "decimal": parse_decimal,
+    "percent": parse_percent,
+    "comparator": parse_comparator,
+    "boolean": parse_boolean,
+    "grade": parse_grade,
+    "code": parse_code,
+    "day": parse_day,
+    "mrd": parse_mrd,
+    "dose_list": parse_dose_list,
+    "lab_value": parse_lab_value,
+}
+_TAKES_DECIMAL = {"decimal", "percent", "comparator", "mrd", "dose_list", "lab_value"}
+
+
+def parse_field(values: pd.Series, spec: dict[str, str], **context: Any) -> ParseResult:
+    """Parse a column by its fields.yaml spec ({'parser': ..., 'domain': ...}).
+
+    context: `decimal` (the feed's separator), `transplant_dates` (day cells),
+    `units` and `tests` (lab values), `vocab`, `today`."""
+    name = spec["parser"]
+    try:
+        parser = PARSERS[name]
+    except KeyError:
+        raise KeyError(f"unknown parser {name!r}; known: {', '.join(sorted(PARSERS))}") from None
+    kwargs: dict[str, Any] = {"vocab": context.get("vocab")}
+    if name in _TAKES_DECIMAL:
+        kwargs["decimal"] = context.get("decimal")
+    if name in ("date", "datetime", "day") and context.get("today") is not None:
+        kwargs["today"] = context["today"]
+    if name in ("code", "boolean") and spec.get("domain"):
+        return parser(values, spec["domain"], **kwargs)
+    if name == "day":
+        return parser(values, context.get("transplant_dates"), **kwargs)
+    if name == "lab_value":
+        return parser(values, context["units"], context.get("tests"), **kwargs)
+    return parser(values, **kwargs)
+
+
+__all__ = [
+    "PARSERS",
+    "REASONS",
+    "CodeResult",
+    "ComparatorResult",
+    "DayResult",
+    "DoseListResult",
+    "LabValueResult",
+    "MrdResult",
+    "ParseResult",
+    "parse_boolean",
+    "parse_code",
+    "parse_comparator",
+    "parse_date",
+    "parse_datetime",
+    "parse_day",
+    "parse_decimal",
+    "parse_dose_list",
+    "parse_field",
+    "parse_grade",
+    "parse_lab_value",
+    "parse_mrd",
+    "parse_percent",
+    "parse_text",
+]

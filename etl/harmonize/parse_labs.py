@@ -1,0 +1,130 @@
+"""Lab results: a number (with comparator) in a unit converted to the test's
+canonical UCUM unit, or a coded value (STR HLA loss: `потеря` / `no loss`).
+
+What a result of each test is comes from the `result:` section of
+mappings/values/lab_test.yaml; units and their conversions from
+mappings/values/unit.yaml (500 cells/uL = 0.5 10*9/L).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from etl.harmonize.parse_numbers import parse_comparator
+from etl.harmonize.result import (
+    INVALID_NUMBER,
+    MISSING_UNIT,
+    NUMBER_OUT_OF_RANGE,
+    PERCENT_OUT_OF_RANGE,
+    UNIT_MISMATCH,
+    UNMAPPED_UNIT,
+    UNMAPPED_VALUE,
+    ParseResult,
+    clean_errors,
+)
+from etl.harmonize.vocab import Vocabulary, load_vocabulary, lookup, not_recorded_mask
+
+
+@dataclass
+class LabValueResult(ParseResult):
+    """`values`: the number in `unit` (Float64); `comparator`; `code` (coded results); `unit` (UCUM)."""
+
+    comparator: pd.Series
+    code: pd.Series
+    unit: pd.Series
+
+
+def test_results(vocab: Vocabulary) -> dict[str, dict[str, str]]:
+    """test key -> {'unit': UCUM} or {'domain': value domain}."""
+    raw = vocab.domain("lab_test").sections.get("result") or {}
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in raw.items()}  # type: ignore[union-attr]
+
+
+def unit_conversions(vocab: Vocabulary) -> dict[str, tuple[str, Fraction]]:
+    """source unit -> (canonical unit, factor); every unit converts to itself by 1."""
+    dom = vocab.domain("unit")
+    out = {key: (key, Fraction(1)) for key in dom.keys}
+    for key, spec in (dom.sections.get("convert") or {}).items():  # type: ignore[union-attr]
+        out[str(key)] = (str(spec["to"]), Fraction(str(spec["factor"])))
+    return out
+
+
+def _scale(values: pd.Series, factors: pd.Series) -> pd.Series:
+    """values x factor, dividing by the inverse when it is whole (500 / 1000, not 500 * 0.001)."""
+    out = values.astype("Float64").copy()
+    for factor in pd.unique(factors.dropna()):
+        rows = factors == factor
+        if factor == 1:
+            continue
+        inverse = 1 / factor
+        out[rows] = out[rows] / float(inverse) if inverse.denominator == 1 else out[rows] * float(factor)
+    return out
+
+
+def parse_lab_value(
+    values: pd.Series,
+    units: pd.Series,
+    tests: pd.Series | None = None,
+    *,
+    decimal: str | None = None,
+    vocab: Vocabulary | None = None,
+) -> LabValueResult:
+    """Result cells with their unit cells and test keys (from `parse_code(..., 'lab_test')`).
+
+    Reasons: invalid_number, unmapped_value (coded result), unmapped_unit, missing_unit,
+    unit_mismatch, percent_out_of_range, number_out_of_range (negative)."""
+    vocab = vocab or load_vocabulary()
+    idx = values.index
+    tests = pd.Series(pd.NA, index=idx, dtype="string") if tests is None else tests.astype("string")
+    spec = test_results(vocab)
+    coded_domain = tests.map(lambda t: spec.get(t, {}).get("domain") if isinstance(t, str) else None)
+    want_unit = tests.map(lambda t: spec.get(t, {}).get("unit") if isinstance(t, str) else None)
+    absent = not_recorded_mask(values, vocab)
+    errors = pd.Series(None, index=idx, dtype=object)
+    messages = pd.Series(None, index=idx, dtype=object)
+
+    def fail(mask: pd.Series, reason: str, text: pd.Series | str) -> None:
+        mask = mask.fillna(False).astype(bool) & errors.isna() & ~absent
+        errors[mask] = reason
+        messages[mask] = text[mask] if isinstance(text, pd.Series) else text
+
+    code = pd.Series(pd.NA, index=idx, dtype="string")
+    coded = coded_domain.notna()
+    for domain in pd.unique(coded_domain[coded]):
+        rows = coded_domain == domain
+        found = lookup(values[rows], str(domain), vocab)
+        code[rows] = found.keys
+        fail(
+            found.unmapped.reindex(idx, fill_value=False),
+            UNMAPPED_VALUE,
+            "'" + values.astype(str) + "' is not a result any mapping knows",
+        )
+    numeric = ~coded & ~absent
+    number = parse_comparator(values.where(numeric), decimal=decimal, vocab=vocab)
+    fail(numeric & number.errors.notna(), INVALID_NUMBER, "'" + values.astype(str) + "' is not a number (<0,01, 12,5)")
+    unit_key = lookup(units.where(numeric), "unit", vocab)
+    conversions = unit_conversions(vocab)
+    pct_only = unit_key.keys.isna() & ~unit_key.unmapped & number.percent_sign.fillna(False)
+    source = unit_key.keys.where(~pct_only, "%")
+    canonical = source.map(lambda u: conversions[u][0] if isinstance(u, str) else pd.NA).astype("string")
+    factor = source.map(lambda u: conversions[u][1] if isinstance(u, str) else None)
+    fail(numeric & unit_key.unmapped, UNMAPPED_UNIT, "unit '" + units.astype(str) + "' is not a unit any mapping knows")
+    fail(numeric & number.values.notna() & source.isna(), MISSING_UNIT, "a number without a unit")
+    mismatch = numeric & want_unit.notna() & canonical.notna() & (canonical != want_unit)
+    mismatch |= numeric & number.percent_sign.fillna(False) & canonical.notna() & (canonical != "%")
+    fail(mismatch, UNIT_MISMATCH, "unit '" + units.astype(str) + "' does not fit the test")
+    value = _scale(number.values, factor)
+    fail(numeric & (value < 0), NUMBER_OUT_OF_RANGE, "a negative result")
+    fail(numeric & (canonical == "%") & (value > 100), PERCENT_OUT_OF_RANGE, "a percentage over 100")
+    ok = errors.isna()
+    return LabValueResult(
+        values=value.where(ok & numeric).astype("Float64"),
+        errors=clean_errors(errors),
+        messages=clean_errors(messages),
+        comparator=number.comparator.where(ok & numeric).astype("string"),
+        code=code.where(ok),
+        unit=canonical.where(ok & numeric & value.notna()).astype("string"),
+    )

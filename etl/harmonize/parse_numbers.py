@@ -1,0 +1,213 @@
+"""Vectorized number parsers: decimals, percentages, comparators, InO dose lists.
+
+`decimal` is the feed's decimal separator: ``","`` (registry_ru), ``"."``
+(registry_en) or None (labs: either). A number written with the other
+separator is rejected, not re-read. Thousands may be grouped with spaces
+(``1 500``) but never with commas or points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from etl.harmonize.result import (
+    INVALID_DOSE_LIST,
+    INVALID_NUMBER,
+    NUMBER_OUT_OF_RANGE,
+    PERCENT_OUT_OF_RANGE,
+    ParseResult,
+    by_unique,
+    clean_errors,
+)
+from etl.harmonize.vocab import Vocabulary, not_recorded_mask
+
+_DASHES = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"
+_SPACES = "[\u00a0\u202f\u2009\u2007 ]+"
+_CMP = {"≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">="}
+
+
+def _number_pattern(decimal: str | None) -> str:
+    sep = {",": ",", ".": r"\.", None: "[.,]"}[decimal]
+    plain = rf"(?:\d+(?:{sep}\d*)?|{sep}\d+)(?:[eE][+-]?\d+)?"
+    grouped = rf"\d{{1,3}}(?: \d{{3}})+(?:{sep}\d+)?"
+    return rf"[+-]?(?:{grouped}|{plain})"
+
+
+def clean_number_text(text: pd.Series) -> pd.Series:
+    """Unify dashes and spaces of number cells (a minus sign is a minus)."""
+    text = text.astype(str).str.replace(_DASHES, "-", regex=True).str.replace(_SPACES, " ", regex=True)
+    for symbol, ascii_form in _CMP.items():
+        text = text.str.replace(symbol, ascii_form, regex=False)
+    return text.str.strip()
+
+
+def read_numbers(text: pd.Series, decimal: str | None = None) -> pd.Series:
+    """Float64 of cleaned texts that are a whole number literal; <NA> where not."""
+    ok = text.str.fullmatch(_number_pattern(decimal)).fillna(False).astype(bool)
+    literal = text.where(ok).str.replace(" ", "", regex=False).str.replace(",", ".", regex=False)
+    with np.errstate(over="ignore"):
+        nums = pd.to_numeric(literal, errors="coerce").astype("Float64")
+    finite = nums.notna() & np.isfinite(nums.astype("float64").fillna(0.0))
+    return nums.where(finite, pd.NA)
+
+
+def _result(values: pd.Series, errors: pd.Series, messages: pd.Series) -> ParseResult:
+    return ParseResult(values=values, errors=clean_errors(errors), messages=clean_errors(messages))
+
+
+def parse_decimal(
+    values: pd.Series,
+    *,
+    decimal: str | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    vocab: Vocabulary | None = None,
+) -> ParseResult:
+    """Decimals with a comma or a point -> Float64; `invalid_number`, `number_out_of_range`."""
+    present = ~not_recorded_mask(values, vocab)
+
+    def fn(u: pd.Series) -> pd.DataFrame:
+        nums = read_numbers(clean_number_text(u), decimal)
+        err = pd.Series(None, index=u.index, dtype=object)
+        msg = pd.Series(None, index=u.index, dtype=object)
+        bad = nums.isna()
+        err[bad] = INVALID_NUMBER
+        msg[bad] = "'" + u[bad] + "' is not a number" + ("" if decimal is None else f" (decimal separator '{decimal}')")
+        low = nums.notna() & (nums < minimum) if minimum is not None else pd.Series(False, index=u.index)
+        high = nums.notna() & (nums > maximum) if maximum is not None else pd.Series(False, index=u.index)
+        out = (low | high).fillna(False).astype(bool)
+        err[out] = NUMBER_OUT_OF_RANGE
+        msg[out] = u[out] + f" is outside {minimum if minimum is not None else '-inf'}..{maximum or 'inf'}"
+        return pd.DataFrame({"value": nums.where(~out), "error": err, "message": msg})
+
+    df = by_unique(values, present, fn)
+    return _result(df["value"].astype("Float64"), df["error"], df["message"])
+
+
+def parse_percent(values: pd.Series, *, decimal: str | None = None, vocab: Vocabulary | None = None) -> ParseResult:
+    """`74`, `74%`, `74,5` -> Float64 in 0..100; `invalid_number`, `percent_out_of_range`."""
+    present = ~not_recorded_mask(values, vocab)
+
+    def fn(u: pd.Series) -> pd.DataFrame:
+        text = clean_number_text(u).str.replace(r"\s*%$", "", regex=True)
+        nums = read_numbers(text, decimal)
+        err = pd.Series(None, index=u.index, dtype=object)
+        msg = pd.Series(None, index=u.index, dtype=object)
+        bad = nums.isna()
+        err[bad] = INVALID_NUMBER
+        msg[bad] = "'" + u[bad] + "' is not a percentage"
+        out = (nums.notna() & ((nums < 0) | (nums > 100))).fillna(False).astype(bool)
+        err[out] = PERCENT_OUT_OF_RANGE
+        msg[out] = "percentage " + u[out] + " is outside 0-100"
+        return pd.DataFrame({"value": nums.where(~out), "error": err, "message": msg})
+
+    df = by_unique(values, present, fn)
+    return _result(df["value"].astype("Float64"), df["error"], df["message"])
+
+
+@dataclass
+class ComparatorResult(ParseResult):
+    """`values`: the number; `comparator`: '<', '<=', '>', '>=' or <NA>; `percent_sign`: the cell ended in %."""
+
+    comparator: pd.Series
+    percent_sign: pd.Series
+
+
+_COMPARATOR_RE = r"^(?P<cmp><=|>=|<|>)?\s*(?P<num>.*?)\s*(?P<pct>%)?$"
+
+
+def split_comparator(u: pd.Series, decimal: str | None) -> pd.DataFrame:
+    """Columns cmp (string), num (Float64), pct (bool) of distinct cleaned texts."""
+    parts = clean_number_text(u).str.extract(_COMPARATOR_RE)
+    nums = read_numbers(parts["num"].fillna(""), decimal)
+    return pd.DataFrame(
+        {
+            "cmp": parts["cmp"].astype("string"),
+            "num": nums,
+            "pct": parts["pct"].notna().astype("boolean"),
+        },
+        index=u.index,
+    )
+
+
+def parse_comparator(
+    values: pd.Series, *, decimal: str | None = None, vocab: Vocabulary | None = None
+) -> ComparatorResult:
+    """`<0,01`, `<0.01%`, `<=5`, `12` -> number + comparator; `invalid_number`."""
+    present = ~not_recorded_mask(values, vocab)
+
+    def fn(u: pd.Series) -> pd.DataFrame:
+        parts = split_comparator(u, decimal)
+        bad = parts["num"].isna()
+        err = pd.Series(None, index=u.index, dtype=object)
+        msg = pd.Series(None, index=u.index, dtype=object)
+        err[bad] = INVALID_NUMBER
+        msg[bad] = "'" + u[bad] + "' is not a number with an optional comparator (<0,01)"
+        return parts.assign(error=err, message=msg)
+
+    df = by_unique(values, present, fn)
+    return ComparatorResult(
+        values=df["num"].astype("Float64"),
+        errors=clean_errors(df["error"]),
+        messages=clean_errors(df["message"]),
+        comparator=df["cmp"].astype("string"),
+        percent_sign=df["pct"].astype("boolean"),
+    )
+
+
+DOSE_COLUMNS = ["ino_dose_d1", "ino_dose_d8", "ino_dose_d15"]
+
+
+@dataclass
+class DoseListResult(ParseResult):
+    """`values`: a DataFrame with ino_dose_d1, ino_dose_d8, ino_dose_d15 (Float64)."""
+
+
+def _split_doses(u: pd.Series) -> pd.DataFrame:
+    """Columns '0', '1', ... of the dose slots of distinct texts."""
+    text = clean_number_text(u)
+    slashed = text.str.contains(r"[/;\\|]", regex=True)
+    # `0.8, 0.5, 0.5`: points as decimals, commas between the doses
+    commas = ~slashed & text.str.contains(".", regex=False) & text.str.contains(",", regex=False)
+    text = text.str.replace(r"\s*[/;\\|]\s*", "/", regex=True)
+    text = text.where(~commas, text.str.replace(r"\s*,\s*", "/", regex=True))
+    parts = text.str.split("/", expand=True, regex=False)
+    parts.columns = [str(c) for c in parts.columns]
+    return parts
+
+
+def parse_dose_list(
+    values: pd.Series, *, decimal: str | None = None, vocab: Vocabulary | None = None
+) -> DoseListResult:
+    """`0,8/0,5/0,5` (doses of days 1, 8, 15, mg/m2) -> three Float64 columns; a `-` or
+    empty slot is a dose not given. `invalid_dose_list` for anything else."""
+    present = ~not_recorded_mask(values, vocab)
+
+    def fn(u: pd.Series) -> pd.DataFrame:
+        parts = _split_doses(u)
+        too_many = parts.notna().sum(axis=1) > len(DOSE_COLUMNS)
+        if parts.shape[1] > len(DOSE_COLUMNS):
+            too_many |= parts.iloc[:, len(DOSE_COLUMNS) :].notna().any(axis=1)
+        bad = too_many.copy()
+        out = pd.DataFrame(index=u.index)
+        for i, column in enumerate(DOSE_COLUMNS):
+            cell = parts[str(i)] if str(i) in parts else pd.Series(pd.NA, index=u.index, dtype=object)
+            cell = cell.astype("string").str.strip()
+            empty = cell.isna() | cell.isin(["", "-"])
+            nums = read_numbers(cell.fillna(""), decimal)
+            bad |= (~empty & (nums.isna() | (nums < 0))).fillna(True).astype(bool)
+            out[column] = nums.where(~empty)
+        out = out.where(~bad, pd.NA).astype("Float64")
+        out["error"] = pd.Series(None, index=u.index, dtype=object).where(~bad, INVALID_DOSE_LIST)
+        out["message"] = ("'" + u + "' is not up to three doses separated by / (0,8/0,5/0,5)").where(bad, None)
+        return out
+
+    df = by_unique(values, present, fn)
+    return DoseListResult(
+        values=df[DOSE_COLUMNS].astype("Float64"),
+        errors=clean_errors(df["error"]),
+        messages=clean_errors(df["message"]),
+    )
