@@ -35,7 +35,6 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
@@ -259,24 +258,29 @@ class MergeConflict(Base):
 
 
 class ValueSource(Base):
-    """Lineage exceptions: a harmonized value taken from another row than its record's raw_row_id."""
+    """Lineage exceptions: a patient's field taken from another row than the patient's raw_row_id (merging)."""
 
     __tablename__ = "value_source"
 
-    table_name: Mapped[str] = mapped_column(String(48), primary_key=True)
-    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True, comment="PatientRecord field")
     raw_row_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("raw_row.raw_row_id"), index=True)
 
 
 class FieldOrigin(Base):
-    """Which source field (mappings/headers.yaml) each harmonized column is derived from."""
+    """Which record field, and which source field of the feeds, each harmonized column comes from.
+
+    Loaded from mappings/field_origin.csv. `concept_id` selects the row of a long
+    table (e.g. complication/sos) and is '' for wide tables.
+    """
 
     __tablename__ = "field_origin"
 
     table_name: Mapped[str] = mapped_column(String(48), primary_key=True)
     column_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    source_field: Mapped[str] = mapped_column(String(64))
+    concept_id: Mapped[str] = mapped_column(String(80), primary_key=True, default="")
+    record_field: Mapped[str] = mapped_column(String(64))
+    source_field: Mapped[str] = mapped_column(String(64), comment="field name of mappings/headers.yaml")
 
 
 class DeletedPatient(Base):
@@ -563,7 +567,7 @@ class LabResult(Base):
         CheckConstraint("value_num IS NOT NULL OR value_concept_id IS NOT NULL", name="has_value"),
         CheckConstraint("value_comparator IS NULL OR value_comparator IN ('<', '<=', '>', '>=')", name="comparator"),
         CheckConstraint("unit <> '%' OR value_num BETWEEN 0 AND 100", name="percent"),
-        Index("ix_lab_result_patient_test_date", "patient_id", "test_id", "result_date"),
+        UniqueConstraint("patient_id", "test_id", "result_date", "seq"),
     )
 
     lab_result_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -572,6 +576,7 @@ class LabResult(Base):
     test_id: Mapped[str] = concept_fk("lab_test", nullable=False)
     result_date: Mapped[dt.date] = mapped_column(Date)
     result_day: Mapped[int | None] = mapped_column(Integer, comment="result_date - hsct_date")
+    seq: Mapped[int] = mapped_column(Integer, default=0, comment="0, 1, ...: repeats of a test on one day")
     value_num: Mapped[float | None] = mapped_column(Double)
     value_comparator: Mapped[str | None] = mapped_column(String(2))
     value_concept_id: Mapped[str | None] = concept_fk("hla_loss")

@@ -53,8 +53,10 @@ def upgrade() -> None:
     op.create_table('field_origin',
     sa.Column('table_name', sa.String(length=48), nullable=False),
     sa.Column('column_name', sa.String(length=64), nullable=False),
-    sa.Column('source_field', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('table_name', 'column_name', name=op.f('pk_field_origin'))
+    sa.Column('concept_id', sa.String(length=80), nullable=False),
+    sa.Column('record_field', sa.String(length=64), nullable=False),
+    sa.Column('source_field', sa.String(length=64), nullable=False, comment='field name of mappings/headers.yaml'),
+    sa.PrimaryKeyConstraint('table_name', 'column_name', 'concept_id', name=op.f('pk_field_origin'))
     )
     op.create_table('source_file',
     sa.Column('file_id', sa.Integer(), autoincrement=True, nullable=False),
@@ -170,17 +172,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_quarantine_raw_row_id'), ['raw_row_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quarantine_run_id'), ['run_id'], unique=False)
 
-    op.create_table('value_source',
-    sa.Column('table_name', sa.String(length=48), nullable=False),
-    sa.Column('record_id', sa.BigInteger(), nullable=False),
-    sa.Column('field', sa.String(length=64), nullable=False),
-    sa.Column('raw_row_id', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['raw_row_id'], ['raw_row.raw_row_id'], name=op.f('fk_value_source_raw_row_id_raw_row')),
-    sa.PrimaryKeyConstraint('table_name', 'record_id', 'field', name=op.f('pk_value_source'))
-    )
-    with op.batch_alter_table('value_source', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_value_source_raw_row_id'), ['raw_row_id'], unique=False)
-
     op.create_table('diagnosis',
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('diagnosis_id', sa.String(length=80), nullable=False, comment='concept of domain diagnosis'),
@@ -276,6 +267,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_transplant_immunosuppression_id'), ['immunosuppression_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_transplant_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_transplant_raw_row_id'), ['raw_row_id'], unique=False)
+
+    op.create_table('value_source',
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('field', sa.String(length=64), nullable=False, comment='PatientRecord field'),
+    sa.Column('raw_row_id', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.patient_id'], name=op.f('fk_value_source_patient_id_patient')),
+    sa.ForeignKeyConstraint(['raw_row_id'], ['raw_row.raw_row_id'], name=op.f('fk_value_source_raw_row_id_raw_row')),
+    sa.PrimaryKeyConstraint('patient_id', 'field', name=op.f('pk_value_source'))
+    )
+    with op.batch_alter_table('value_source', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_value_source_raw_row_id'), ['raw_row_id'], unique=False)
 
     op.create_table('bridging_therapy',
     sa.Column('therapy_id', sa.Integer(), autoincrement=True, nullable=False),
@@ -388,6 +390,7 @@ def upgrade() -> None:
     sa.Column('test_id', sa.String(length=80), nullable=False, comment='concept of domain lab_test'),
     sa.Column('result_date', sa.Date(), nullable=False),
     sa.Column('result_day', sa.Integer(), nullable=True, comment='result_date - hsct_date'),
+    sa.Column('seq', sa.Integer(), nullable=False, comment='0, 1, ...: repeats of a test on one day'),
     sa.Column('value_num', sa.Double(), nullable=True),
     sa.Column('value_comparator', sa.String(length=2), nullable=True),
     sa.Column('value_concept_id', sa.String(length=80), nullable=True, comment='concept of domain hla_loss'),
@@ -406,12 +409,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['transplant_id'], ['transplant.transplant_id'], name=op.f('fk_lab_result_transplant_id_transplant')),
     sa.ForeignKeyConstraint(['value_concept_id'], ['concept.concept_id'], name=op.f('fk_lab_result_value_concept_id_concept')),
     sa.PrimaryKeyConstraint('lab_result_id', name=op.f('pk_lab_result')),
+    sa.UniqueConstraint('patient_id', 'test_id', 'result_date', 'seq', name=op.f('uq_lab_result_patient_id_test_id_result_date_seq')),
     sa.UniqueConstraint('raw_row_id', name=op.f('uq_lab_result_raw_row_id'))
     )
     with op.batch_alter_table('lab_result', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lab_result_changed_run_id'), ['changed_run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lab_result_patient_id'), ['patient_id'], unique=False)
-        batch_op.create_index('ix_lab_result_patient_test_date', ['patient_id', 'test_id', 'result_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_lab_result_test_id'), ['test_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lab_result_transplant_id'), ['transplant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lab_result_value_concept_id'), ['value_concept_id'], unique=False)
@@ -538,7 +541,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lab_result_value_concept_id'))
         batch_op.drop_index(batch_op.f('ix_lab_result_transplant_id'))
         batch_op.drop_index(batch_op.f('ix_lab_result_test_id'))
-        batch_op.drop_index('ix_lab_result_patient_test_date')
         batch_op.drop_index(batch_op.f('ix_lab_result_patient_id'))
         batch_op.drop_index(batch_op.f('ix_lab_result_changed_run_id'))
 
@@ -570,6 +572,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bridging_therapy_patient_id'))
 
     op.drop_table('bridging_therapy')
+    with op.batch_alter_table('value_source', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_value_source_raw_row_id'))
+
+    op.drop_table('value_source')
     with op.batch_alter_table('transplant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transplant_raw_row_id'))
         batch_op.drop_index(batch_op.f('ix_transplant_patient_id'))
@@ -594,10 +600,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_diagnosis_diagnosis_id'))
 
     op.drop_table('diagnosis')
-    with op.batch_alter_table('value_source', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_value_source_raw_row_id'))
-
-    op.drop_table('value_source')
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantine_run_id'))
         batch_op.drop_index(batch_op.f('ix_quarantine_raw_row_id'))

@@ -97,9 +97,6 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "raw_row_id": RAW_LAB,
         }
     ],
-    "field_origin": [
-        {"table_name": "transplant", "column_name": "donor_type_id", "source_field": "donor_type"},
-    ],
     "deleted_patient": [{"patient_id": 99, "deleted_run_id": RUN}],
     "patient": [
         {
@@ -136,7 +133,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "value_source": [
-        {"table_name": "transplant", "record_id": TX, "field": "cd3_dose", "raw_row_id": RAW_EN},
+        {"patient_id": PATIENT, "field": "cd3_dose", "raw_row_id": RAW_EN},
     ],
     "diagnosis": [
         {
@@ -317,6 +314,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "test_id": "lab_test/anc",
             "result_date": D(2019, 6, 11),
             "result_day": 22,
+            "seq": 0,
             "value_num": 0.6,
             "value_comparator": None,
             "value_concept_id": None,
@@ -331,6 +329,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "test_id": "lab_test/hla_loss_str",
             "result_date": D(2019, 11, 5),
             "result_day": 169,
+            "seq": 0,
             "value_num": None,
             "value_comparator": None,
             "value_concept_id": "hla_loss/loss",

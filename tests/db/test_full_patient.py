@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from schemas.tables import metadata
 from tests.db.sample_patient import ROWS
 
-VOCABULARY = {"concept", "concept_coding"}
+VOCABULARY = {"concept", "concept_coding", "field_origin"}  # loaded from mappings/ by the fixture
 
 
 def _load(engine: Engine) -> None:
