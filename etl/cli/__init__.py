@@ -10,6 +10,7 @@ import click
 
 from etl import __version__
 from etl.cli.db import db
+from etl.cli.mappings import mappings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,3 +25,4 @@ def main() -> None:
 
 
 main.add_command(db)
+main.add_command(mappings)
