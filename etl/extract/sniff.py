@@ -27,6 +27,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
 DELIMITERS = (";", ",")
 SAMPLE_CHARS = 256 * 1024
+# A record of nothing but these is blank whichever delimiter is tried.
+BLANK_CHARS = " \t\r\n;,"
 SAMPLE_RECORDS = 1000
 # Non-letters a Russian Windows-1251 text commonly holds.
 RUSSIAN_PUNCTUATION = frozenset("«»—–№°±…\u00a0“”„‘’•·§")
@@ -122,7 +124,7 @@ def detect_delimiter(text: str, default: str) -> str:
 def _score(sample: str, delimiter: str, truncated: bool, default: str) -> tuple[bool, float, int, bool]:
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     try:
-        records = [r for r in islice(reader, SAMPLE_RECORDS + 1) if any(c.strip() for c in r)]
+        records = [r for r in islice(reader, SAMPLE_RECORDS + 1) if any(c.strip(BLANK_CHARS) for c in r)]
     except csv.Error:
         return (False, 0.0, 0, delimiter == default)
     if truncated and len(records) > 1:

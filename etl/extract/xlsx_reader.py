@@ -66,15 +66,13 @@ def _table(records: list[list[Cell]], title: str) -> Parsed:
         body.pop()
     width = max([len(headers), *(len(r) for r in body)])
     first = header_index + 2
-    rows = [r for r in body if r]
-    numbers = [first + i for i, r in enumerate(body) if r]
-    blank_rows = [first + i for i, r in enumerate(body) if not r]
     labels, warnings = column_labels(headers, width)
-    unnamed = [i for i in range(len(headers) + 1, width + 1)]
-    unnamed += [i for i, h in enumerate(records[header_index], start=1) if h is None and _has_values(rows, i - 1)]
+    unnamed = list(range(len(headers) + 1, width + 1))
+    unnamed += [i for i, h in enumerate(records[header_index], start=1) if h is None and _has_values(body, i - 1)]
     for i in sorted(unnamed):
         warnings.append(f"column {i} has values but no header; it is labelled {labels[i - 1]!r}")
-    return Parsed(header_index + 1, headers, labels, make_frame(labels, rows, numbers), [], blank_rows, warnings)
+    frame, blank_rows = make_frame(labels, body, range(first, first + len(body)))
+    return Parsed(header_index + 1, headers, labels, frame, [], blank_rows, warnings)
 
 
 def _has_values(rows: list[list[Cell]], index: int) -> bool:
