@@ -2,7 +2,9 @@
 
 The workbook is opened read-only with cached formula results (`data_only`),
 its stated dimensions ignored (some writers get them wrong, which would cut
-rows off). `row_number` is the worksheet row. Every column that has a header
+rows off). Cells are read as cell objects, not `values_only`, because a
+number's format is needed: Excel stores a typed `74,5%` as 0.745, and only the
+percent format says so. `row_number` is the worksheet row. Every column that has a header
 or any value is kept; a column with values but no header is labelled
 `<column N>` and named in `warnings`. Empty rows are skipped; those between
 data rows are listed in `blank_rows`.
