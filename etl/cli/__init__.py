@@ -11,6 +11,7 @@ import click
 from etl import __version__
 from etl.cli.db import db
 from etl.cli.mappings import mappings
+from etl.cli.run import run, runs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,3 +27,5 @@ def main() -> None:
 
 main.add_command(db)
 main.add_command(mappings)
+main.add_command(run)
+main.add_command(runs)

@@ -19,8 +19,11 @@ def _dialect_insert(conn: Connection, table: Table) -> Any:
     raise NotImplementedError(f"no upsert for the {conn.dialect.name} dialect")
 
 
-def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Iterable[str]) -> None:
-    """Insert rows; where a row with the same key exists, update its other columns.
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Iterable[str], update: bool = True
+) -> None:
+    """Insert rows; where a row with the same key exists, update its other columns (or, with
+    update=False, leave the stored row as it is).
 
     One executemany per call (psycopg 3 pipelines it, SQLite runs it in C).
     """
@@ -28,7 +31,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
         return
     keys = list(keys)
     stmt = _dialect_insert(conn, table)
-    updated = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    updated = {c: stmt.excluded[c] for c in rows[0] if c not in keys} if update else {}
     stmt = (
         stmt.on_conflict_do_update(index_elements=keys, set_=updated)
         if updated

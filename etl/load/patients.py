@@ -87,35 +87,46 @@ def delete_patients(conn: Connection, patient_ids: list[int], run_id: int) -> No
 
 
 def load_patients(
-    conn: Connection, patients: pd.DataFrame, value_sources: pd.DataFrame, run_id: int
+    conn: Connection,
+    patients: pd.DataFrame,
+    value_sources: pd.DataFrame,
+    run_id: int,
+    seen_keys: set[str] | None = None,
 ) -> tuple[PatientLoad, pd.DataFrame]:
     """Make the clinical and personal tables hold exactly these patients; returns the ids assigned too.
 
     `patients`: PatientRecord fields + `raw_row_id`; `value_sources`: patient_key, field, raw_row_id
-    for fields taken from another row than the patient's own while merging.
+    for fields taken from another row than the patient's own while merging. `seen_keys`: every
+    patient code the night's registry rows name, valid or not; a stored patient not among them
+    has left the registry and is deleted. A patient whose rows were all rejected tonight is
+    named there but not in `patients`: it keeps what was loaded before, untouched.
     """
     patients = assign_ids(conn, patients)
-    stored_ids = set(pd.read_sql(select(Patient.patient_id), conn)["patient_id"].astype(int))
-    gone = sorted(stored_ids - set(patients["patient_id"]))
+    stored = pd.read_sql(select(Person.patient_id, Person.patient_key), conn)
+    gone = (
+        []
+        if seen_keys is None
+        else sorted(stored.loc[~stored["patient_key"].isin(seen_keys), "patient_id"].astype(int))
+    )
     delete_patients(conn, gone, run_id)
+    scope = {"patient_id": set(patients["patient_id"]), "transplant_id": set(patients["transplant_id"])}
 
     tables = build_tables(patients)
     tx_to_patient = dict(zip(patients["transplant_id"], patients["patient_id"], strict=True))
     results: dict[str, SyncResult] = {}
     changed: set[int] = set()
-    for name, key, scope, surrogate in TABLE_ORDER:
-        result = sync_table(conn, metadata.tables[name], tables[name], key, scope, None, surrogate, run_id)
-        results[name] = result
-        changed |= (
-            {tx_to_patient.get(i, i) for i in result.changed_scope}
-            if scope == "transplant_id"
-            else set(result.changed_scope)
+    for name, key, scope_col, surrogate in TABLE_ORDER:
+        result = sync_table(
+            conn, metadata.tables[name], tables[name], key, scope_col, scope[scope_col], surrogate, run_id
         )
+        results[name] = result
+        ids = result.changed_scope
+        changed |= {tx_to_patient[i] for i in ids} if scope_col == "transplant_id" else set(ids)
     vs = value_sources.merge(patients[["patient_key", "patient_id"]], on="patient_key")[
         ["patient_id", "field", "raw_row_id"]
     ]
     results["value_source"] = sync_table(
-        conn, ValueSource.__table__, vs, ["patient_id", "field"], "patient_id", None, None, run_id
+        conn, ValueSource.__table__, vs, ["patient_id", "field"], "patient_id", scope["patient_id"], None, run_id
     )
     changed -= set(gone)
     new_patients = results["patient"].inserted

@@ -48,7 +48,7 @@ def _load(engine: Engine, records, sha: str = "b" * 64):  # type: ignore[no-unty
         _, ids = store_raw(conn, _raw_table(len(records), sha), {"Код пациента": "registry_code"})
         df = frame(records, list(ids.to_numpy()[: len(records)]))
         vs = pd.DataFrame({"patient_key": [], "field": [], "raw_row_id": []})
-        result, _ = load_patients(conn, df, vs, run_id)
+        result, _ = load_patients(conn, df, vs, run_id, {r.patient_key for r in records})
     return run_id, result
 
 

@@ -1,0 +1,124 @@
+"""`hsct run` and `hsct runs`: the nightly job and its log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from etl.cli.options import db_option
+from etl.db import make_engine, resolve_url, upgrade
+from etl.errors import DatabaseError, InputError
+from etl.run.nightly import RunSummary, run_night
+from schemas.tables import EtlRun
+
+
+class _Progress:
+    """A progress bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, steps: int) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bar = click.progressbar(length=steps, label="hsct run", file=sys.stderr) if self.tty else None
+        if self.bar:
+            self.bar.__enter__()
+
+    def __call__(self, message: str) -> None:
+        if self.bar:
+            self.bar.label = message[:60]
+            self.bar.update(1)
+        else:
+            click.echo(f"hsct run: {message}", err=True)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+
+
+def print_summary(summary: RunSummary) -> None:
+    click.echo(f"run {summary.run_id} completed")
+    click.echo(f"{'file':44} {'rows in':>8} {'loaded':>8} {'merged':>8} {'quarantined':>12}")
+    for f in summary.files:
+        if f.status == "unreadable":
+            click.echo(f"{f.name:44} {'unreadable: ' + (f.error or '')}")
+            continue
+        click.echo(f"{f.name:44} {f.rows_in:>8} {f.loaded:>8} {f.merged:>8} {f.quarantined:>12}")
+        if f.unknown_headers:
+            click.echo(f"  columns no mapping knows (kept in the raw layer): {', '.join(f.unknown_headers)}")
+    t = summary.totals
+    click.echo(
+        f"{'total':44} {t['rows_in']:>8} {t['rows_loaded']:>8} {t['rows_merged']:>8} {t['rows_quarantined']:>12}"
+    )
+    click.echo(
+        f"patients: {summary.patients} ({summary.changed_patients} new or changed, {summary.deleted_patients} deleted);"
+        f" merge conflicts recorded: {summary.conflicts}"
+    )
+    if t["rows_quarantined"]:
+        click.echo("see the reasons with: SELECT * FROM quarantine WHERE run_id = " + str(summary.run_id))
+
+
+@click.command("run")
+@click.option("--source", type=click.Path(path_type=Path), required=True, help="The night's folder of feed files.")
+@db_option
+@click.option("--wait", is_flag=True, help="If another run holds the database, wait for it instead of refusing.")
+def run(source: Path, db_url: str | None, wait: bool) -> None:
+    """Run the nightly ETL: read the folder's feeds, harmonize, load; print a summary per file.
+
+    The database is migrated to the current schema first. Quarantined rows are
+    not a failure (exit 0); a run that cannot complete changes nothing and exits
+    non-zero with the reason.
+
+    \b
+    Example:
+        hsct run --source /data/nightly/20240101 --db sqlite:///hsct.db
+    """
+    if not source.is_dir():
+        raise InputError(f"--source {source}: no such folder")
+    engine = make_engine(resolve_url(db_url))
+    try:
+        upgrade(engine)
+        from etl.extract import discover
+
+        progress = _Progress(len(discover(source)) * 2 + 2)
+        try:
+            summary = run_night(engine, source, wait=wait, progress=progress)
+        finally:
+            progress.close()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"the run failed and changed nothing: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        engine.dispose()
+    print_summary(summary)
+
+
+@click.command("runs")
+@db_option
+@click.option("--last", type=int, default=20, show_default=True, help="How many runs to list, newest first.")
+def runs(db_url: str | None, last: int) -> None:
+    """List past runs with their status and row accounting, newest first.
+
+    \b
+    Example:
+        hsct runs --last 5
+    """
+    engine = make_engine(resolve_url(db_url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(EtlRun.__table__).order_by(EtlRun.run_id.desc()).limit(last)).all()
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot read the run log: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        engine.dispose()
+    click.echo(
+        f"{'run':>4} {'status':10} {'started':19} {'finished':19} {'in':>8} {'loaded':>8} {'merged':>8} {'quar.':>7}"
+    )
+    for r in rows:
+        finished = r.finished_at.isoformat(sep=" ") if r.finished_at else "-"
+        click.echo(
+            f"{r.run_id:>4} {r.status:10} {r.started_at.isoformat(sep=' '):19} {finished:19} {r.rows_in:>8} "
+            f"{r.rows_loaded:>8} {r.rows_merged:>8} {r.rows_quarantined:>7}"
+        )
+        if r.message:
+            click.echo(f"     {r.message}")

@@ -1,0 +1,85 @@
+"""A laboratory file → canonical lab rows (value in the test's UCUM unit), or rejections.
+
+The `LabRecord` rules (a result is present, a percentage lies in 0-100, no
+result is negative) are applied column-wise by the parsers, not row by row
+through pydantic: a laboratory night can hold a million rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from etl.extract import ROW_NUMBER, RawTable
+from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
+from etl.harmonize.parse import parse_field
+from etl.harmonize.registry import CODE_PATTERN, INVALID_PATIENT_CODE, MISSING_PATIENT_CODE, REQUIRED_MISSING, _plain
+from etl.harmonize.vocab import Vocabulary
+
+LAB_FIELDS = ["patient_key", "result_date", "test", "value_num", "value_comparator", "value_code", "unit"]
+
+
+@dataclass
+class LabRows:
+    records: pd.DataFrame  # LabRecord fields + row_number
+    issues: pd.DataFrame
+    columns: ColumnMap
+
+
+def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = None) -> LabRows:
+    columns = map_columns(table, vocab)
+    issues = IssueCollector(table, columns)
+    rows = table.rows
+    if "registry_code" not in columns.labels:
+        issues.add(
+            pd.Series(True, index=rows.index),
+            "registry_code",
+            MISSING_PATIENT_CODE,
+            f"{table.name}: no column of the header is the patient code (Код пациента / Patient ID)",
+        )
+        return LabRows(pd.DataFrame(columns=[*LAB_FIELDS, "row_number"]), issues.frame(), columns)
+    specs = vocab.field_types_for(table.feed)
+    context: dict[str, object] = {"vocab": vocab, "decimal": None, "today": today}
+
+    def cells(source: str) -> pd.Series:
+        label = columns.labels.get(source)
+        return rows[label] if label is not None else pd.Series(None, index=rows.index, dtype=object)
+
+    def parse(source: str):  # type: ignore[no-untyped-def]
+        result = parse_field(cells(source), specs[source], **context)
+        issues.add(result.errors.notna(), source, result.errors, result.messages)
+        return result
+
+    code = parse("registry_code").values.astype("string")
+    key = code.str.extract(CODE_PATTERN)["key"].str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True)
+    issues.add(code.isna(), "registry_code", MISSING_PATIENT_CODE, "the patient code is empty")
+    issues.add(
+        code.notna() & key.isna(), "registry_code", INVALID_PATIENT_CODE, "'" + code + "' has no YYYY-NNN digits"
+    )
+    date = parse("result_date")
+    issues.add(date.values.isna() & date.errors.isna(), "result_date", REQUIRED_MISSING, "the result date is empty")
+    test = parse("test")
+    issues.add(test.values.isna() & test.errors.isna(), "test", REQUIRED_MISSING, "the test is empty")
+    context["units"] = cells("unit")
+    context["tests"] = test.values
+    value = parse("value")
+    empty = value.values.isna() & value.code.isna() & value.errors.isna()
+    issues.add(empty, "value", REQUIRED_MISSING, "the result is empty")
+
+    out = pd.DataFrame(
+        {
+            "patient_key": _plain(key),
+            "result_date": _plain(date.values),
+            "test": _plain(test.values),
+            "value_num": _plain(value.values),
+            "value_comparator": _plain(value.comparator),
+            "value_code": _plain(value.code),
+            "unit": _plain(value.unit),
+            "row_number": rows[ROW_NUMBER].astype(int),
+        },
+        index=rows.index,
+    )
+    good = out[~out["row_number"].isin(issues.bad_rows())].reset_index(drop=True)
+    return LabRows(good, issues.frame(), columns)

@@ -1,0 +1,339 @@
+"""The nightly job: one folder of feeds → the harmonized schema, completely or not at all.
+
+Order: take the run lock; load the vocabulary; record the run as started
+(committed, so that a crash leaves a trace); then, in ONE transaction: store
+every file's raw rows, harmonize, merge, load patients and labs, store the
+rejections, conflicts and per-file accounting, and mark the run completed. A
+run killed at any point leaves the data as it was before it began.
+
+Every row that arrives ends as exactly one of: loaded (it made or updated a
+patient or a result), merged (folded into another row of the same patient),
+quarantined (rejected with a reason). Rows in = loaded + merged + quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select
+
+from etl.db.bulk import upsert
+from etl.extract import FeedFile, RawTable, UnreadableFileError, discover, read_file
+from etl.harmonize.columns import ISSUE_COLUMNS, ColumnMap
+from etl.harmonize.dedupe import split_duplicates
+from etl.harmonize.labs import harmonize_labs
+from etl.harmonize.merge import merge_patients
+from etl.harmonize.registry import CODE_PATTERN, harmonize_registry
+from etl.harmonize.vocab import Vocabulary, load_vocabulary
+from etl.load.concepts import sync_concepts
+from etl.load.labs import attach_patients, load_labs
+from etl.load.patients import load_patients
+from etl.load.raw import store_raw
+from etl.load.sync import stored_all_max
+from etl.run.bookkeeping import finish_run, start_run
+from etl.run.lock import run_lock
+from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
+
+UNREADABLE_FILE = "unreadable_file"
+UNKNOWN_PATIENT = "unknown_patient"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FileSummary:
+    name: str
+    feed: str
+    status: str = "read"
+    rows_in: int = 0
+    loaded: int = 0
+    merged: int = 0
+    quarantined: int = 0
+    error: str | None = None
+    unknown_headers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    files: list[FileSummary]
+    patients: int = 0
+    changed_patients: int = 0
+    deleted_patients: int = 0
+    conflicts: int = 0
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "rows_in": sum(f.rows_in for f in self.files),
+            "rows_loaded": sum(f.loaded for f in self.files),
+            "rows_merged": sum(f.merged for f in self.files),
+            "rows_quarantined": sum(f.quarantined for f in self.files),
+        }
+
+
+@dataclass
+class _FileWork:
+    """One file inside the run: its table, ids, rejections and what became of each row."""
+
+    source: FeedFile
+    summary: FileSummary
+    table: RawTable | None = None
+    columns: ColumnMap | None = None
+    file_id: int | None = None
+    raw_ids: pd.Series | None = None
+    records: pd.DataFrame | None = None
+    issues: list[pd.DataFrame] = field(default_factory=list)
+    outcome: dict[int, str] = field(default_factory=dict)  # row_number → loaded / merged / quarantined
+
+    def reject(self, issues: pd.DataFrame) -> None:
+        if issues.empty:
+            return
+        self.issues.append(issues[ISSUE_COLUMNS])
+        for row in issues["row_number"].astype(int):
+            self.outcome[row] = "quarantined"
+
+    def code_header(self) -> str:
+        return self.columns.header(self.table, "registry_code") if self.columns and self.table else ""
+
+
+def run_night(
+    engine: Engine, source: Path, *, wait: bool = False, progress: Progress | None = None, today: dt.date | None = None
+) -> RunSummary:
+    """Run the nightly ETL over one folder; raises HsctError subclasses that the CLI reports."""
+    say = progress or (lambda _msg: None)
+    with run_lock(engine, wait):
+        sync_concepts(engine)
+        vocab = load_vocabulary()
+        files = discover(source)
+        run_id = start_run(engine, str(source.resolve()))
+        try:
+            with engine.begin() as conn:
+                return _run(conn, run_id, files, vocab, say, today)
+        except BaseException as exc:
+            with engine.begin() as conn:
+                finish_run(conn, run_id, {}, "failed", f"{exc.__class__.__name__}: {exc}"[:2000])
+            raise
+
+
+def _run(
+    conn: Connection, run_id: int, files: list[FeedFile], vocab: Vocabulary, say: Progress, today: dt.date | None
+) -> RunSummary:
+    work = [_read(f, say) for f in files]
+    summary = RunSummary(run_id, [w.summary for w in work])
+    registry = [w for w in work if w.table is not None and w.source.feed != "labs"]
+    labs = [w for w in work if w.table is not None and w.source.feed == "labs"]
+    for item in registry:
+        result = harmonize_registry(item.table, vocab, today)  # type: ignore[arg-type]
+        _store(conn, item, result.columns, result.issues, result.records)
+        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
+    if registry:
+        complete = all(
+            w.table is not None and "registry_code" in w.columns.labels for w in work if w.source.feed != "labs"
+        )
+        if not complete:
+            say("a registry file could not be read or has no patient code column: no patient is deleted tonight")
+        _load_registry(conn, run_id, registry, summary, complete)
+        say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
+    for item in labs:
+        result = harmonize_labs(item.table, vocab, today)  # type: ignore[arg-type]
+        _store(conn, item, result.columns, result.issues, result.records)
+        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
+    if labs:
+        _load_labs(conn, run_id, labs)
+    for item in work:
+        _finish_file(conn, run_id, item)
+    finish_run(conn, run_id, summary.totals, "completed", None)
+    return summary
+
+
+def _read(source: FeedFile, say: Progress) -> _FileWork:
+    item = _FileWork(source, FileSummary(source.name, source.feed))
+    try:
+        item.table = read_file(source)
+    except UnreadableFileError as exc:
+        item.summary.status, item.summary.error = "unreadable", exc.reason
+        say(f"{source.name}: cannot be read ({exc.reason}); skipped, the other files go on")
+    return item
+
+
+def _store(conn: Connection, item: _FileWork, columns: ColumnMap, issues: pd.DataFrame, records: pd.DataFrame) -> None:
+    item.columns = columns
+    item.file_id, item.raw_ids = store_raw(conn, item.table, columns.fields)  # type: ignore[arg-type]
+    item.summary.rows_in = len(item.table.rows)  # type: ignore[union-attr]
+    item.summary.unknown_headers = columns.unknown
+    item.reject(issues)
+    records = records.copy()
+    records["raw_row_id"] = item.raw_ids.reindex(records["row_number"].astype(int)).to_numpy()  # type: ignore[union-attr]
+    item.records = records
+
+
+def _seen_keys(registry: list[_FileWork]) -> set[str]:
+    """Every patient code named by a registry row tonight, whether the row was valid or not."""
+    seen: set[str] = set()
+    for item in registry:
+        label = item.columns.labels.get("registry_code")  # type: ignore[union-attr]
+        if label is not None:
+            codes = item.table.rows[label].dropna().astype(str)  # type: ignore[union-attr]
+            keys = codes.str.extract(CODE_PATTERN)["key"].dropna()
+            seen |= set(keys.str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True))
+    return seen
+
+
+def _load_registry(
+    conn: Connection, run_id: int, registry: list[_FileWork], summary: RunSummary, complete: bool
+) -> None:
+    seen = _seen_keys(registry) if complete else None
+    frames = []
+    for item in registry:
+        dups = split_duplicates(item.records, item.code_header())  # type: ignore[arg-type]
+        item.reject(dups.conflicting)
+        item.outcome.update({row: "merged" for row in dups.identical_rows})
+        frames.append(dups.unique)
+    rows = (
+        pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
+    )
+    if rows is None:
+        result, patients = load_patients(conn, _no_patients(), _no_sources(), run_id, seen)
+    else:
+        merged = merge_patients(rows)
+        merged_rows = set(merged.merged_rows.astype(int))
+        for item in registry:
+            for row, raw_id in zip(item.records["row_number"], item.records["raw_row_id"], strict=True):  # type: ignore[index]
+                item.outcome.setdefault(int(row), "merged" if int(raw_id) in merged_rows else "loaded")
+        result, patients = load_patients(conn, merged.patients, merged.value_sources, run_id, seen)
+        _store_conflicts(conn, run_id, merged.conflicts, patients)
+        summary.conflicts = len(merged.conflicts)
+    summary.patients = len(patients)
+    summary.changed_patients = len(result.changed_patients)
+    summary.deleted_patients = result.deleted_patients
+
+
+def _store_conflicts(conn: Connection, run_id: int, conflicts: pd.DataFrame, patients: pd.DataFrame) -> None:
+    if conflicts.empty:
+        return
+    rows = conflicts.merge(patients[["patient_key", "patient_id"]], on="patient_key").drop(columns="patient_key")
+    rows = rows.assign(run_id=run_id).astype(object)
+    keys = ["patient_id", "field", "kept_raw_row_id", "discarded_raw_row_id"]
+    upsert(conn, MergeConflict.__table__, rows.to_dict("records"), keys, update=False)
+
+
+def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
+    frames = []
+    for item in labs:
+        records = attach_patients(conn, item.records)  # type: ignore[arg-type]
+        unknown = records[records["patient_id"].isna()]
+        item.reject(
+            pd.DataFrame(
+                {
+                    "row_number": unknown["row_number"],
+                    "column_name": item.code_header(),
+                    "raw_value": unknown["patient_key"],
+                    "reason_code": UNKNOWN_PATIENT,
+                    "message": "no patient with registry digits "
+                    + unknown["patient_key"].astype(str)
+                    + " is in the registry; load the registry row first or correct the code",
+                }
+            )
+        )
+        known = records[records["patient_id"].notna()]
+        item.outcome.update({int(r): "loaded" for r in known["row_number"] if int(r) not in item.outcome})
+        frames.append(known)
+    load_labs(conn, pd.concat(frames, ignore_index=True), run_id)
+
+
+def _finish_file(conn: Connection, run_id: int, item: _FileWork) -> None:
+    s = item.summary
+    if s.status == "unreadable":
+        item.file_id = _store_unreadable(conn, item)
+        item.issues = [
+            pd.DataFrame(
+                [
+                    {
+                        "row_number": 0,
+                        "column_name": "",
+                        "raw_value": None,
+                        "reason_code": UNREADABLE_FILE,
+                        "message": f"{s.name} cannot be read: {s.error}; the other files were loaded",
+                    }
+                ]
+            )
+        ]
+    else:
+        counts = pd.Series(list(item.outcome.values()), dtype=object).value_counts()
+        s.loaded, s.merged = int(counts.get("loaded", 0)), int(counts.get("merged", 0))
+        s.quarantined = int(counts.get("quarantined", 0))
+    _store_issues(conn, run_id, item)
+    conn.execute(
+        insert(RunFile.__table__).values(
+            run_id=run_id,
+            file_name=s.name,
+            file_id=item.file_id,
+            status=s.status,
+            error=s.error,
+            rows_in=s.rows_in,
+            rows_loaded=s.loaded,
+            rows_merged=s.merged,
+            rows_quarantined=s.quarantined,
+        )
+    )
+
+
+def _store_issues(conn: Connection, run_id: int, item: _FileWork) -> None:
+    if not item.issues:
+        return
+    issues = pd.concat(item.issues, ignore_index=True).drop_duplicates(["row_number", "column_name", "reason_code"])
+    rows = issues["row_number"].astype(int)
+    raw_ids = item.raw_ids.reindex(rows).to_numpy() if item.raw_ids is not None else [None] * len(issues)
+    records = [
+        {
+            "run_id": run_id,
+            "file_id": item.file_id,
+            "row_number": int(r.row_number),
+            "column_name": r.column_name or "",
+            "raw_value": None if pd.isna(r.raw_value) else str(r.raw_value),
+            "reason_code": r.reason_code,
+            "message": r.message,
+            "raw_row_id": None if raw_id is None or pd.isna(raw_id) else int(raw_id),
+        }
+        for r, raw_id in zip(issues.itertuples(index=False), raw_ids, strict=True)
+    ]
+    upsert(conn, Quarantine.__table__, records, ["file_id", "row_number", "column_name", "reason_code"], update=False)
+
+
+def _store_unreadable(conn: Connection, item: _FileWork) -> int:
+    """An unreadable file is still stored by its checksum, with no rows, so quarantine can name it."""
+    data = item.source.path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    existing = conn.execute(select(SourceFile.file_id).where(SourceFile.checksum_sha256 == checksum)).scalar()
+    if existing is not None:
+        return int(existing)
+    file_id = stored_all_max(conn, SourceFile.__table__, "file_id") + 1
+    conn.execute(
+        insert(SourceFile.__table__).values(
+            file_id=file_id,
+            checksum_sha256=checksum,
+            file_name=item.source.name,
+            feed=item.source.feed,
+            format=item.source.format,
+            size_bytes=len(data),
+            encoding=None,
+            delimiter=None,
+            sheet=None,
+        )
+    )
+    return file_id
+
+
+def _no_patients() -> pd.DataFrame:
+    from schemas.records import PatientRecord
+
+    return pd.DataFrame(columns=[*PatientRecord.model_fields, "raw_row_id"])
+
+
+def _no_sources() -> pd.DataFrame:
+    return pd.DataFrame({"patient_key": [], "field": [], "raw_row_id": []})
