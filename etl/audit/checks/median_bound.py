@@ -1,0 +1,78 @@
+"""A group's median against what its parts (subgroups with their own ranges and medians) allow."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from etl.audit.checks.base import Settings, finding, need
+from etl.audit.checks.order_stats import INF, Part, median_bounds
+from etl.audit.model import Catalog, Finding, as_list, ids_of
+from etl.audit.numbers import fmt
+from etl.errors import InputError
+
+
+def median_bound(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Finding]:
+    """Rule keys: `median` (the group's printed median), `n` (the group's size), optional `range` (the
+    group's printed range) and `parts`: each {count, range?, median?, min?, max?, within?}. `within` names
+    a superset the part's count is of: only count - (superset - n) of the part need fall in this group."""
+    need(rule, "median", "n", "parts")
+    n = catalog.total(rule["n"])
+    glo, ghi = _group_range(rule, catalog)
+    parts, lines, refs = [], [], [rule["median"], rule["n"], *as_list(rule.get("range", []))]
+    for spec in rule["parts"]:
+        part, line = _part(spec, n, catalog)
+        parts.append(part.clipped(glo, ghi))
+        lines.append(line)
+        refs += [*as_list(spec["count"]), *as_list(spec.get("range", [])), *as_list(spec.get("median", [])),
+                 *as_list(spec.get("within", []))]
+    free = n - sum(p.k for p in parts)
+    if free < 0:
+        raise InputError(f"rule {rule['id']!r}: the parts hold more members ({n - free}) than the group ({n})")
+    if free:
+        parts.append(Part(free, glo, ghi))
+        lines.append(f"{free} other(s) anywhere{_span(glo, ghi)}")
+    lo, hi = median_bounds(parts)
+    med = catalog.get(rule["median"], "value")
+    ok = lo <= med <= hi
+    head = f"group of {n} ({rule['n'] if isinstance(rule['n'], str) else ' + '.join(rule['n'])}): " + "; ".join(lines)
+    verdict = (f"the median can lie in {_fmt(lo)}–{_fmt(hi)}; printed {med} ({rule['median']}) "
+               + ("✓" if ok else f"is {'above the highest' if med > hi else 'below the lowest'} possible"))
+    return [finding(rule, ids_of(refs), "consistent" if ok else "inconsistent", f"{head} → {verdict}")]
+
+
+def _group_range(rule: dict[str, Any], catalog: Catalog) -> tuple[float, float]:
+    if "range" not in rule:
+        return -INF, INF
+    return catalog.get(rule["range"], "min"), catalog.get(rule["range"], "max")
+
+
+def _part(spec: dict[str, Any], n: int, catalog: Catalog) -> tuple[Part, str]:
+    count = catalog.total(spec["count"])
+    names = " + ".join(as_list(spec["count"]))
+    k, how = count, f"{count} ({names})"
+    if "within" in spec:
+        sup = catalog.total(spec["within"])
+        k = max(0, count - (sup - n))
+        how = f"{count} of {sup} ({names} of {spec['within']}), so at least {k} of these {n}"
+    lo, hi, lo_att, hi_att = -INF, INF, False, False
+    if "range" in spec:
+        lo, hi = catalog.get(spec["range"], "min"), catalog.get(spec["range"], "max")
+        lo_att = hi_att = k == count  # a printed min/max belongs to some member only if all of them are here
+    lo = max(lo, spec.get("min", -INF))
+    hi = min(hi, spec.get("max", INF))
+    med = catalog.get(spec["median"], "value") if "median" in spec and k == count else None
+    text = how + _span(lo, hi) + (f", median {med}" if med is not None else "")
+    return Part(k, lo, hi, lo_att, hi_att, med), text
+
+
+def _span(lo: float, hi: float) -> str:
+    if math.isinf(lo) and math.isinf(hi):
+        return ""
+    return f" in {_fmt(lo)}–{_fmt(hi)}"
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "−∞" if x < 0 else "∞"
+    return fmt(x, 1) if x != int(x) else str(int(x))

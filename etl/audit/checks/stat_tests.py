@@ -1,0 +1,115 @@
+"""Recompute a published p-value or coefficient from the published counts, with scipy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scipy import stats
+from scipy.stats.contingency import association
+
+from etl.audit.checks.base import Settings, finding, need
+from etl.audit.model import Catalog, Finding, ids_of
+from etl.audit.numbers import at_precision, decimals, matches
+from etl.errors import InputError
+
+Table = list[list[int]]
+
+
+def _fisher(table: Table) -> float:
+    # scipy >= 1.15: 2x2 is the classical test, larger tables the exact Fisher–Freeman–Halton test
+    return float(stats.fisher_exact(table).pvalue)
+
+
+def _chi2(table: Table) -> float:
+    return float(stats.chi2_contingency(table, correction=False).pvalue)
+
+
+def _chi2_yates(table: Table) -> float:
+    return float(stats.chi2_contingency(table, correction=True).pvalue)
+
+
+def _pearson_c(table: Table) -> float:
+    return float(association(table, method="pearson", correction=False))
+
+
+def _pearson_c_yates(table: Table) -> float:
+    return float(association(table, method="pearson", correction=True))
+
+
+TESTS: dict[str, tuple[str, Callable[[Table], float]]] = {
+    "fisher_exact": ("Fisher exact p", _fisher),
+    "chi2": ("Pearson chi-square p", _chi2),
+    "chi2_yates": ("chi-square p with Yates' correction", _chi2_yates),
+    "contingency_coefficient": ("Pearson's contingency coefficient C (uncorrected chi-square)", _pearson_c),
+    "contingency_coefficient_yates": ("Pearson's C from Yates-corrected chi-square", _pearson_c_yates),
+}
+NOT_RECOMPUTABLE = {
+    "mann_whitney": "Mann–Whitney needs every value; medians alone cannot give it",
+    "log_rank": "the log-rank test needs the event and censoring times; the curves' end points cannot give it",
+}
+
+
+def recompute_test(rule: dict[str, Any], catalog: Catalog, settings: Settings) -> list[Finding]:
+    """Keys: `printed` (a p_value or coef id) or `printed_p` + `where` (a p the catalog lacks); `test`;
+    `rows` (count ids, each row [n, denom - n]) or `table` (cells as count ids); `also` (other tests to
+    report, on the same table); `ambiguous` (why a mismatch is only a note)."""
+    need(rule, "test")
+    printed, printed_ids = _printed(rule, catalog)
+    if rule["test"] in NOT_RECOMPUTABLE:
+        why = NOT_RECOMPUTABLE[rule["test"]]
+        return [finding(rule, printed_ids, "note", f"printed {printed}: {why} — not recomputed")]
+    table, cells, shown = _table(rule, catalog)
+    ids = ids_of(printed_ids, cells)
+    main = _run(rule["test"], table)
+    others = [f"{TESTS[t][0]} = {_num(_run(t, table))}" for t in rule.get("also", [])]
+    head = f"{shown}: {TESTS[rule['test']][0]} = {_num(main)}"
+    tail = ("; for comparison " + ", ".join(others)) if others else ""
+    status, verdict = _judge(main, printed, settings)
+    if status == "inconsistent" and rule.get("ambiguous"):
+        status, verdict = "note", f"{verdict} — {rule['ambiguous']}"
+    return [finding(rule, ids, status, f"{head} {verdict}{tail}")]
+
+
+def _run(test: str, table: Table) -> float:
+    if test not in TESTS:
+        raise InputError(f"unknown test {test!r}; known: {', '.join([*TESTS, *NOT_RECOMPUTABLE])}")
+    return TESTS[test][1](table)
+
+
+def _printed(rule: dict[str, Any], catalog: Catalog) -> tuple[Any, list[str]]:
+    if "printed" in rule:
+        entry = catalog.entry(rule["printed"])
+        return entry.get("p", entry.get("value")), [rule["printed"]]
+    need(rule, "printed_p", "where")
+    return rule["printed_p"], []
+
+
+def _table(rule: dict[str, Any], catalog: Catalog) -> tuple[Table, list[str], str]:
+    if "rows" in rule:
+        rows = [[int(catalog.get(r)), int(catalog.get(r, "denom")) - int(catalog.get(r))] for r in rule["rows"]]
+        shown = " vs ".join(f"{catalog.get(r)}/{catalog.get(r, 'denom')}" for r in rule["rows"])
+        return rows, list(rule["rows"]), shown
+    need(rule, "table")
+    rows = [[int(catalog.get(c)) for c in row] for row in rule["table"]]
+    cells = [c for row in rule["table"] for c in row]
+    return rows, cells, "table " + str(rows)
+
+
+def _judge(value: float, printed: Any, settings: Settings) -> tuple[str, str]:
+    if isinstance(printed, str) and printed.replace(" ", "").lower() == "n.s.":
+        ok = value >= settings.alpha
+        return ("consistent", f"≥ {settings.alpha}: printed n.s. ✓") if ok else \
+            ("inconsistent", f"< {settings.alpha}, yet printed n.s.")
+    places = decimals(printed)
+    rounded = at_precision(value, places, "round")
+    hit = matches(value, printed)
+    if hit["round"]:
+        return "consistent", f"→ {rounded} = printed {printed} ✓"
+    if hit["truncate"]:
+        return "inconsistent", f"→ {rounded} ≠ printed {printed} (which is the value truncated, not rounded)"
+    return "inconsistent", f"→ {rounded} ≠ printed {printed}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.4f}" if x >= 0.0001 else f"{x:.2e}"

@@ -1,0 +1,36 @@
+"""Run every rule of the rules file over the published statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from etl.audit.checks import CHECKS, Settings
+from etl.audit.model import Catalog, Finding, read_yaml
+from etl.errors import InputError
+from etl.paths import PROJECT_ROOT
+
+DEFAULT_PUBLISHED = PROJECT_ROOT / "study" / "published_statistics.yaml"
+DEFAULT_RULES = PROJECT_ROOT / "study" / "audit_rules.yaml"
+
+
+def run_audit(published_path: Path | str = DEFAULT_PUBLISHED, rules_path: Path | str = DEFAULT_RULES) -> list[Finding]:
+    """Every finding of every rule, consistent ones included, in the order of the rules file."""
+    catalog = Catalog.load(Path(published_path))
+    doc = read_yaml(Path(rules_path))
+    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        raise InputError(f"{rules_path}: no 'rules:' list; see the header of study/audit_rules.yaml")
+    settings = Settings.from_doc(doc)
+    findings: list[Finding] = []
+    for rule in doc["rules"]:
+        findings += _apply(rule, catalog, settings)
+    return findings
+
+
+def _apply(rule: dict[str, Any], catalog: Catalog, settings: Settings) -> list[Finding]:
+    if not isinstance(rule, dict) or "id" not in rule or "kind" not in rule:
+        raise InputError(f"every rule needs an id and a kind; got {rule!r}")
+    check = CHECKS.get(rule["kind"])
+    if check is None:
+        raise InputError(f"rule {rule['id']!r}: unknown kind {rule['kind']!r}; known: {', '.join(CHECKS)}")
+    return check(rule, catalog, settings)
