@@ -43,6 +43,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# A 64-bit surrogate key that autoincrements on both databases (SQLite only
+# autoincrements an INTEGER PRIMARY KEY, the rowid alias).
+BigIntKey = BigInteger().with_variant(Integer, "sqlite")
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -217,7 +221,7 @@ class RawRow(Base):
         CheckConstraint("row_number >= 2", name="data_row_number"),
     )
 
-    raw_row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    raw_row_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     file_id: Mapped[int] = mapped_column(Integer, ForeignKey("source_file.file_id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer, comment="1-based physical row, header = 1")
     cells: Mapped[dict[str, Any]] = mapped_column(JSON, comment="original header -> cell text (null = empty)")
@@ -229,7 +233,7 @@ class Quarantine(Base):
     __tablename__ = "quarantine"
     __table_args__ = (UniqueConstraint("file_id", "row_number", "column_name", "reason_code"),)
 
-    quarantine_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    quarantine_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(Integer, ForeignKey("etl_run.run_id"), index=True, comment="first run")
     file_id: Mapped[int] = mapped_column(Integer, ForeignKey("source_file.file_id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer, comment="0 = the whole file")
@@ -246,7 +250,7 @@ class MergeConflict(Base):
     __tablename__ = "merge_conflict"
     __table_args__ = (UniqueConstraint("patient_id", "field", "kept_raw_row_id", "discarded_raw_row_id"),)
 
-    conflict_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    conflict_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"), index=True)
     field: Mapped[str] = mapped_column(String(64))
     kept_value: Mapped[str | None] = mapped_column(Text)
@@ -408,7 +412,7 @@ class DrugAdministration(Base):
         CheckConstraint("dose IS NULL OR dose_unit IS NOT NULL", name="dose_has_unit"),
     )
 
-    administration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    administration_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"), index=True)
     transplant_id: Mapped[int] = mapped_column(Integer, ForeignKey("transplant.transplant_id"), index=True)
     therapy_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("bridging_therapy.therapy_id"), index=True)
@@ -570,7 +574,7 @@ class LabResult(Base):
         UniqueConstraint("patient_id", "test_id", "result_date", "seq"),
     )
 
-    lab_result_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    lab_result_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"), index=True)
     transplant_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("transplant.transplant_id"), index=True)
     test_id: Mapped[str] = concept_fk("lab_test", nullable=False)

@@ -67,10 +67,12 @@ def record_to_source() -> dict[str, str]:
     return out
 
 
-def _plain(values: pd.Series) -> pd.Series:
-    """Nullable pandas values → Python objects with None (dates as datetime.date)."""
+def _plain(values: pd.Series, dates: bool = True) -> pd.Series:
+    """Nullable pandas values → Python objects with None (datetime64 as datetime.date, or
+    as datetime.datetime when `dates` is False)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return pd.Series([None if pd.isna(v) else v.date() for v in values], index=values.index, dtype=object)
+        convert = (lambda v: v.date()) if dates else (lambda v: v.to_pydatetime())
+        return pd.Series([None if pd.isna(v) else convert(v) for v in values], index=values.index, dtype=object)
     obj = values.astype(object)
     return obj.where(values.notna(), None)
 
@@ -114,7 +116,7 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
     _identity(out, parsed, table, issues)
     for name in DIRECT_FIELDS:
         if name in parsed:
-            out[name] = _plain(parsed[name].values)  # type: ignore[attr-defined]
+            out[name] = _plain(parsed[name].values, dates=name != "updated_at")  # type: ignore[attr-defined]
     diagnosis = parsed["diagnosis"]
     out["diagnosis"] = _plain(diagnosis.values)  # type: ignore[attr-defined]
     out["diagnosis_note"] = _plain(getattr(diagnosis, "notes", pd.Series(None, index=rows.index)))

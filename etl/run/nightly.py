@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,8 +149,17 @@ def _run(
         _load_labs(conn, run_id, labs)
     for item in work:
         _finish_file(conn, run_id, item)
+    _pause_for_tests(say)
     finish_run(conn, run_id, summary.totals, "completed", None)
     return summary
+
+
+def _pause_for_tests(say: Progress) -> None:
+    """HSCT_PAUSE_BEFORE_COMMIT=<seconds>: hold the finished, uncommitted run (kill and lock tests)."""
+    seconds = float(os.environ.get("HSCT_PAUSE_BEFORE_COMMIT") or 0)
+    if seconds > 0:
+        say(f"pausing {seconds:g} s before commit (HSCT_PAUSE_BEFORE_COMMIT)")
+        time.sleep(seconds)
 
 
 def _read(source: FeedFile, say: Progress) -> _FileWork:
@@ -227,12 +238,13 @@ def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
     for item in labs:
         records = attach_patients(conn, item.records)  # type: ignore[arg-type]
         unknown = records[records["patient_id"].isna()]
+        code_cells = item.table.rows.set_index("row_number")[item.columns.labels["registry_code"]]  # type: ignore[union-attr]
         item.reject(
             pd.DataFrame(
                 {
                     "row_number": unknown["row_number"],
                     "column_name": item.code_header(),
-                    "raw_value": unknown["patient_key"],
+                    "raw_value": code_cells.reindex(unknown["row_number"]).to_numpy(),
                     "reason_code": UNKNOWN_PATIENT,
                     "message": "no patient with registry digits "
                     + unknown["patient_key"].astype(str)

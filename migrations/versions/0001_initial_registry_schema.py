@@ -92,7 +92,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deleted_patient_deleted_run_id'), ['deleted_run_id'], unique=False)
 
     op.create_table('raw_row',
-    sa.Column('raw_row_id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('raw_row_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('file_id', sa.Integer(), nullable=False),
     sa.Column('row_number', sa.Integer(), nullable=False, comment='1-based physical row, header = 1'),
     sa.Column('cells', sa.JSON(), nullable=False, comment='original header -> cell text (null = empty)'),
@@ -152,7 +152,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_patient_sex_id'), ['sex_id'], unique=False)
 
     op.create_table('quarantine',
-    sa.Column('quarantine_id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('quarantine_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False, comment='first run'),
     sa.Column('file_id', sa.Integer(), nullable=False),
     sa.Column('row_number', sa.Integer(), nullable=False, comment='0 = the whole file'),
@@ -194,7 +194,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_diagnosis_raw_row_id'), ['raw_row_id'], unique=False)
 
     op.create_table('merge_conflict',
-    sa.Column('conflict_id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('conflict_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('field', sa.String(length=64), nullable=False),
     sa.Column('kept_value', sa.Text(), nullable=True),
@@ -384,7 +384,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_follow_up_vital_status_id'), ['vital_status_id'], unique=False)
 
     op.create_table('lab_result',
-    sa.Column('lab_result_id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('lab_result_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('transplant_id', sa.Integer(), nullable=True),
     sa.Column('test_id', sa.String(length=80), nullable=False, comment='concept of domain lab_test'),
@@ -481,7 +481,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_relapse_site_id'), ['site_id'], unique=False)
 
     op.create_table('drug_administration',
-    sa.Column('administration_id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('administration_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
     sa.Column('transplant_id', sa.Integer(), nullable=False),
     sa.Column('therapy_id', sa.Integer(), nullable=True),
