@@ -52,16 +52,14 @@ def unit_conversions(vocab: Vocabulary) -> dict[str, tuple[str, Fraction]]:
     return out
 
 
-def _scale(values: pd.Series, factors: pd.Series) -> pd.Series:
-    """values x factor, dividing by the inverse when it is whole (500 / 1000, not 500 * 0.001)."""
-    out = values.astype("Float64").copy()
-    for factor in pd.unique(factors.dropna()):
-        rows = factors == factor
-        if factor == 1:
-            continue
-        inverse = 1 / factor
-        out[rows] = out[rows] / float(inverse) if inverse.denominator == 1 else out[rows] * float(factor)
-    return out
+def _scale(values: pd.Series, source: pd.Series, conversions: dict[str, tuple[str, Fraction]]) -> pd.Series:
+    """values x factor of each row's source unit, dividing by the inverse when it is
+    whole (500 / 1000, not 500 * 0.001, so that no float noise is added)."""
+    multiply = {k: 1.0 if (1 / f).denominator == 1 else float(f) for k, (_, f) in conversions.items()}
+    divide = {k: float(1 / f) if (1 / f).denominator == 1 else 1.0 for k, (_, f) in conversions.items()}
+    mult = source.map(multiply).astype("Float64").fillna(1.0)
+    div = source.map(divide).astype("Float64").fillna(1.0)
+    return values.astype("Float64") * mult / div
 
 
 def parse_lab_value(
@@ -80,8 +78,8 @@ def parse_lab_value(
     idx = values.index
     tests = pd.Series(pd.NA, index=idx, dtype="string") if tests is None else tests.astype("string")
     spec = test_results(vocab)
-    coded_domain = tests.map(lambda t: spec.get(t, {}).get("domain") if isinstance(t, str) else None)
-    want_unit = tests.map(lambda t: spec.get(t, {}).get("unit") if isinstance(t, str) else None)
+    coded_domain = tests.map({k: s["domain"] for k, s in spec.items() if "domain" in s}).astype(object)
+    want_unit = tests.map({k: s["unit"] for k, s in spec.items() if "unit" in s}).astype("string")
     absent = not_recorded_mask(values, vocab)
     errors = pd.Series(None, index=idx, dtype=object)
     messages = pd.Series(None, index=idx, dtype=object)
@@ -109,14 +107,13 @@ def parse_lab_value(
     conversions = unit_conversions(vocab)
     pct_only = unit_key.keys.isna() & ~unit_key.unmapped & number.percent_sign.fillna(False)
     source = unit_key.keys.where(~pct_only, "%")
-    canonical = source.map(lambda u: conversions[u][0] if isinstance(u, str) else pd.NA).astype("string")
-    factor = source.map(lambda u: conversions[u][1] if isinstance(u, str) else None)
+    canonical = source.map({k: c[0] for k, c in conversions.items()}).astype("string")
     fail(numeric & unit_key.unmapped, UNMAPPED_UNIT, "unit '" + units.astype(str) + "' is not a unit any mapping knows")
     fail(numeric & number.values.notna() & source.isna(), MISSING_UNIT, "a number without a unit")
     mismatch = numeric & want_unit.notna() & canonical.notna() & (canonical != want_unit)
     mismatch |= numeric & number.percent_sign.fillna(False) & canonical.notna() & (canonical != "%")
     fail(mismatch, UNIT_MISMATCH, "unit '" + units.astype(str) + "' does not fit the test")
-    value = _scale(number.values, factor)
+    value = _scale(number.values, source, conversions)
     fail(numeric & (value < 0), NUMBER_OUT_OF_RANGE, "a negative result")
     fail(numeric & (canonical == "%") & (value > 100), PERCENT_OUT_OF_RANGE, "a percentage over 100")
     ok = errors.isna()

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl.harmonize.mapfiles import MappingFiles, Problem, ValueFile, read_mapping_files
-from etl.harmonize.normalize import compact, is_blank, normalize_series, normalize_text
+from etl.harmonize.normalize import compact, normalize_series, normalize_text
 from etl.paths import MAPPINGS_DIR
 
 
@@ -171,14 +172,15 @@ def load_vocabulary(folder: Path = MAPPINGS_DIR) -> Vocabulary:
 
 
 def not_recorded_mask(values: pd.Series, vocab: Vocabulary | None = None) -> pd.Series:
-    """True where a cell is not recorded: blank, or a `not_recorded` spelling (`н/д`, `n/a`)."""
+    """True where a cell is not recorded: blank, or a `not_recorded` spelling (`н/д`, `n/a`).
+
+    Decided once per distinct value."""
     vocab = vocab or load_vocabulary()
-    blank = is_blank(values)
-    if not vocab.not_recorded:
-        return blank
-    text = values.astype("string").str.strip().str.casefold()
-    candidates = text.isin(vocab.not_recorded)
-    return blank | candidates.fillna(False).astype(bool)
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype(str).str.strip().str.casefold()
+    absent = ((text == "") | text.isin(vocab.not_recorded)).to_numpy(dtype=bool)
+    mask = np.ones(len(values), dtype=bool) if len(absent) == 0 else np.where(codes < 0, True, absent[codes])
+    return pd.Series(mask, index=values.index)
 
 
 @dataclass
