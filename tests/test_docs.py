@@ -40,3 +40,9 @@ def test_readme_schema_section_is_generated_from_the_models() -> None:
 def test_readme_has_the_two_commands_ci_runs() -> None:
     for marker in ("main-command", "test-command"):
         assert re.search(rf"<!-- {marker} -->\n```\n.+\n```\n<!-- /{marker} -->", README), marker
+
+
+def test_readme_shows_the_lineage_query_the_code_runs() -> None:
+    from etl.lineage import LINEAGE_SQL
+
+    assert LINEAGE_SQL.strip() in README, "README's lineage query differs from etl.lineage.LINEAGE_SQL"

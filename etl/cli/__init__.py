@@ -10,6 +10,7 @@ import click
 
 from etl import __version__
 from etl.cli.db import db
+from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
 from etl.cli.run import run, runs
 
@@ -28,4 +29,5 @@ def main() -> None:
 main.add_command(db)
 main.add_command(mappings)
 main.add_command(run)
+main.add_command(lineage)
 main.add_command(runs)
