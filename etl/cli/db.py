@@ -37,10 +37,10 @@ def _run(action: str, url: str | None, fn: Callable[[Engine], object]) -> None:
 
 
 @db.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 @db_option
 def db_upgrade(revision: str, db_url: str | None) -> None:
-    """Migrate the database up to REVISION (default: head), then load the concept vocabulary.
+    """Migrate the database up to REVISION (default: heads, every branch), then load the vocabulary.
 
     The vocabulary (mappings/concepts.csv) is upserted after a migration to head,
     so that a new code is a one-line change in the CSV.
@@ -52,7 +52,7 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
 
     def _upgrade(engine: Engine) -> None:
         upgrade(engine, revision)
-        if revision == "head":
+        if revision in ("head", "heads"):
             click.echo(f"{sync_concepts(engine)} concepts loaded from mappings/concepts.csv")
 
     _run("upgrade", db_url, _upgrade)
