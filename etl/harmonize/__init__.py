@@ -1,0 +1,80 @@
+"""Harmonize stage: raw feed cells -> canonical keys and typed values, through `mappings/`.
+
+    load_vocabulary(folder=MAPPINGS_DIR) -> Vocabulary     the indexed mapping files (cached)
+    Vocabulary.header_index(feed).match(header) -> field | None
+    lookup(values, domain) -> Lookup(keys, unmapped, notes, normalized)
+    parse_<kind>(values, ...) -> ParseResult(values, errors, messages[, extras])
+    parse_field(values, spec, **context)                   by a fields.yaml spec
+    check_mappings(folder) -> list[Problem]                `hsct mappings check`
+    find_unmapped(source, folder) -> UnmappedReport        `hsct mappings unmapped`
+
+Reason codes of rejected cells: `REASONS` (documented in mappings/README.md).
+"""
+
+from etl.harmonize.check import check_mappings
+from etl.harmonize.normalize import compact, normalize_series, normalize_text
+from etl.harmonize.parse import (
+    PARSERS,
+    REASONS,
+    CodeResult,
+    ComparatorResult,
+    DayResult,
+    DoseListResult,
+    LabValueResult,
+    MrdResult,
+    ParseResult,
+    parse_boolean,
+    parse_code,
+    parse_comparator,
+    parse_date,
+    parse_datetime,
+    parse_day,
+    parse_decimal,
+    parse_dose_list,
+    parse_field,
+    parse_grade,
+    parse_lab_value,
+    parse_mrd,
+    parse_percent,
+    parse_text,
+)
+from etl.harmonize.unmapped import UnmappedReport, find_unmapped
+from etl.harmonize.vocab import Lookup, MappingError, Vocabulary, load_vocabulary, lookup, not_recorded_mask
+
+__all__ = [
+    "PARSERS",
+    "REASONS",
+    "CodeResult",
+    "ComparatorResult",
+    "DayResult",
+    "DoseListResult",
+    "LabValueResult",
+    "Lookup",
+    "MappingError",
+    "MrdResult",
+    "ParseResult",
+    "UnmappedReport",
+    "Vocabulary",
+    "check_mappings",
+    "compact",
+    "find_unmapped",
+    "load_vocabulary",
+    "lookup",
+    "normalize_series",
+    "normalize_text",
+    "not_recorded_mask",
+    "parse_boolean",
+    "parse_code",
+    "parse_comparator",
+    "parse_date",
+    "parse_datetime",
+    "parse_day",
+    "parse_decimal",
+    "parse_dose_list",
+    "parse_field",
+    "parse_grade",
+    "parse_lab_value",
+    "parse_mrd",
+    "parse_percent",
+    "parse_text",
+]
