@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from etl.audit.checks import CHECKS, Settings
+from etl.audit.checks import CHECKS, COMMON_KEYS, KEYS, Settings
 from etl.audit.model import Catalog, Finding, read_yaml
 from etl.errors import InputError
 from etl.paths import PROJECT_ROOT
@@ -33,4 +33,8 @@ def _apply(rule: dict[str, Any], catalog: Catalog, settings: Settings) -> list[F
     check = CHECKS.get(rule["kind"])
     if check is None:
         raise InputError(f"rule {rule['id']!r}: unknown kind {rule['kind']!r}; known: {', '.join(CHECKS)}")
+    unknown = set(rule) - COMMON_KEYS - KEYS[rule["kind"]]
+    if unknown:
+        raise InputError(f"rule {rule['id']!r}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                         "a comma in an unquoted {flow: mapping} value splits it — quote the value")
     return check(rule, catalog, settings)

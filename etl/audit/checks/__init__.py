@@ -23,4 +23,17 @@ CHECKS: dict[str, Check] = {
     "km_granularity": km_granularity,
 }
 
-__all__ = ["CHECKS", "Check", "Settings"]
+COMMON_KEYS = frozenset({"id", "kind", "title", "note"})
+KEYS: dict[str, frozenset[str]] = {
+    "pct_vs_count": frozenset({"select", "ids", "expected_denom"}),
+    "parts_sum_to_whole": frozenset({"parts", "whole"}),
+    "subset_le_set": frozenset({"subset", "set"}),
+    "median_in_range": frozenset({"median", "range"}),
+    "range_within_range": frozenset({"inner", "outer"}),
+    "median_bound": frozenset({"median", "n", "range", "parts"}),
+    "same_figure_twice": frozenset({"refs"}),
+    "recompute_test": frozenset({"printed", "printed_p", "where", "test", "rows", "table", "also", "ambiguous"}),
+    "km_granularity": frozenset({"km", "n", "events", "events_are"}),
+}
+
+__all__ = ["CHECKS", "COMMON_KEYS", "KEYS", "Check", "Settings"]

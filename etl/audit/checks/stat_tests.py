@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import product
 from typing import Any
 
 from scipy import stats
@@ -17,8 +18,20 @@ Table = list[list[int]]
 
 
 def _fisher(table: Table) -> float:
-    # scipy >= 1.15: 2x2 is the classical test, larger tables the exact Fisher–Freeman–Halton test
-    return float(stats.fisher_exact(table).pvalue)
+    """Fisher exact: scipy's for 2x2; for 2xC the exact Fisher–Freeman–Halton test.
+
+    scipy 1.17's `fisher_exact` on larger tables defaults to a Monte Carlo p-value (it changes from run to
+    run), so 2xC tables are enumerated here: the first row given the margins is multivariate
+    hypergeometric, and p sums the probabilities of every table no more likely than the observed one."""
+    if len(table) == 2 and len(table[0]) == 2:
+        return float(stats.fisher_exact(table).pvalue)
+    if len(table) != 2:
+        raise InputError(f"exact Fisher–Freeman–Halton is implemented for 2xC tables; got {len(table)} rows")
+    cols = [a + b for a, b in zip(*table, strict=True)]
+    dist = stats.multivariate_hypergeom(m=cols, n=sum(table[0]))
+    observed = dist.pmf(table[0])
+    support = (x for x in product(*(range(c + 1) for c in cols)) if sum(x) == sum(table[0]))
+    return float(min(1.0, sum(p for p in map(dist.pmf, support) if p <= observed * (1 + 1e-7))))
 
 
 def _chi2(table: Table) -> float:
@@ -112,4 +125,6 @@ def _judge(value: float, printed: Any, settings: Settings) -> tuple[str, str]:
 
 
 def _num(x: float) -> str:
-    return f"{x:.4f}" if x >= 0.0001 else f"{x:.2e}"
+    if x < 0.0001:
+        return f"{x:.2e}"
+    return f"{x:.5f}" if x < 0.01 else f"{x:.4f}"
