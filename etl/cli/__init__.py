@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from etl import __version__
+from etl.cli.audit import audit
 from etl.cli.db import db
 from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
@@ -31,3 +32,4 @@ main.add_command(mappings)
 main.add_command(run)
 main.add_command(lineage)
 main.add_command(runs)
+main.add_command(audit)
