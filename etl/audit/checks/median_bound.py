@@ -14,7 +14,8 @@ from etl.errors import InputError
 
 def median_bound(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Finding]:
     """Rule keys: `median` (the group's printed median), `n` (the group's size), optional `range` (the
-    group's printed range) and `parts`: each {count, range?, median?, min?, max?, within?}. `within` names
+    group's printed range) and `parts`: each {count, range?, bounds?, median?, min?, max?, within?}; `range`
+    is the part's own printed range, `bounds` the range of a larger set it belongs to. `within` names
     a superset the part's count is of: only count - (superset - n) of the part need fall in this group."""
     need(rule, "median", "n", "parts")
     n = catalog.total(rule["n"])
@@ -24,8 +25,8 @@ def median_bound(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Fi
         part, line = _part(spec, n, catalog)
         parts.append(part.clipped(glo, ghi))
         lines.append(line)
-        refs += [*as_list(spec["count"]), *as_list(spec.get("range", [])), *as_list(spec.get("median", [])),
-                 *as_list(spec.get("within", []))]
+        for key in ("count", "range", "bounds", "median", "within"):
+            refs += as_list(spec.get(key, []))
     free = n - sum(p.k for p in parts)
     if free < 0:
         raise InputError(f"rule {rule['id']!r}: the parts hold more members ({n - free}) than the group ({n})")
@@ -59,6 +60,8 @@ def _part(spec: dict[str, Any], n: int, catalog: Catalog) -> tuple[Part, str]:
     if "range" in spec:
         lo, hi = catalog.get(spec["range"], "min"), catalog.get(spec["range"], "max")
         lo_att = hi_att = k == count  # a printed min/max belongs to some member only if all of them are here
+    if "bounds" in spec:  # a range of a larger set: it bounds these members, none need reach its ends
+        lo, hi = max(lo, catalog.get(spec["bounds"], "min")), min(hi, catalog.get(spec["bounds"], "max"))
     lo = max(lo, spec.get("min", -INF))
     hi = min(hi, spec.get("max", INF))
     med = catalog.get(spec["median"], "value") if "median" in spec and k == count else None
