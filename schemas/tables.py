@@ -592,3 +592,4 @@ class LabResult(Base):
 
 
 metadata = Base.metadata
+import schemas.quality  # noqa: E402, F401  (registers its tables on Base.metadata)
