@@ -593,3 +593,4 @@ class LabResult(Base):
 
 metadata = Base.metadata
 import schemas.quality  # noqa: E402, F401  (registers its tables on Base.metadata)
+import schemas.export  # noqa: E402, F401  (registers its tables on Base.metadata)
