@@ -1,0 +1,43 @@
+"""One quality run: the raw layer, the harmonized layer, Data Docs — in that order, each optional."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from etl.extract import RawTable
+from etl.harmonize.vocab import Vocabulary
+from etl.quality.catalog import Check, read_checks
+from etl.quality.frames import harmonized_frames, raw_frames
+from etl.quality.report import QualityReport
+from etl.quality.runner import CheckResult, QualityContext
+
+
+class QualityCheck:
+    """Collects the results of one quality run in `report`."""
+
+    def __init__(self, checks: list[Check] | None = None) -> None:
+        self.checks = read_checks() if checks is None else checks
+        self.context = QualityContext(self.checks)
+        self.report = QualityReport()
+
+    def _validate(self, layer: str, frames: dict) -> list[CheckResult]:  # type: ignore[type-arg]
+        results: list[CheckResult] = []
+        for suite in sorted({c.suite for c in self.checks if c.layer == layer}):
+            results += self.context.validate(suite, frames.get(suite.split(".", 1)[1]))
+        self.report.results += results
+        return results
+
+    def raw(self, tables: Iterable[RawTable], vocab: Vocabulary) -> list[CheckResult]:
+        """The raw-layer suites on the night's tables, before harmonizing."""
+        return self._validate("raw", raw_frames(tables, vocab, self.checks))
+
+    def harmonized(self, conn: Connection, run_id: int | None) -> list[CheckResult]:
+        """The harmonized suites on the database as `conn` sees it (inside the run's savepoint)."""
+        return self._validate("harmonized", harmonized_frames(conn, self.checks, run_id))
+
+    def docs(self, out_dir: Path) -> Path:
+        self.report.docs_path = self.context.build_docs(out_dir)
+        return self.report.docs_path

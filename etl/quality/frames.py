@@ -1,0 +1,96 @@
+"""The data the checks run on, as pandas frames with their lineage columns.
+
+* raw layer: the night's RawTables, headers mapped to field names (values
+  untouched), registry files stacked into `registry`, lab files into `labs`,
+  each row named by `file` and `row`;
+* harmonized layer: a table of the schema (only the columns the checks read,
+  plus `raw_row_id`), or a derived frame of `etl.quality.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from etl.extract import ROW_NUMBER, RawTable
+from etl.harmonize.columns import map_columns
+from etl.harmonize.vocab import Vocabulary
+from etl.quality.catalog import CatalogError, Check
+from etl.quality.rules import LINEAGE, TRANSFORMS
+from etl.quality.suites import fk_column
+from schemas.tables import metadata
+
+RAW_FRAMES = {"registry_ru": "registry", "registry_en": "registry", "labs": "labs"}
+RAW_LINEAGE = ["file", "row"]
+
+
+@dataclass
+class Frame:
+    data: pd.DataFrame
+    lineage: list[str]
+
+
+def _needed(checks: Iterable[Check]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for check in checks:
+        columns = out.setdefault(check.frame, set())
+        columns.update(check.columns)
+    return out
+
+
+def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check]) -> dict[str, Frame]:
+    """The night's raw cells by field: `registry` and `labs` (a frame only when its feed came)."""
+    needed = _needed(c for c in checks if c.layer == "raw")
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for table in tables:
+        name = RAW_FRAMES[table.feed]
+        columns = map_columns(table, vocab)
+        wanted = needed.get(name, set()) - {"file"}
+        picked = {field: table.rows[label] for field, label in columns.labels.items() if field in wanted}
+        frame = pd.DataFrame(picked, index=table.rows.index)
+        frame["file"], frame["row"] = table.name, table.rows[ROW_NUMBER].astype(int)
+        parts.setdefault(name, []).append(frame)
+    out = {}
+    for name, frames in parts.items():
+        data = pd.concat(frames, ignore_index=True)
+        for column in needed.get(name, set()) - set(data.columns):
+            data[column] = pd.Series(None, index=data.index, dtype=object)  # a column no file had: all missing
+        out[name] = Frame(data, RAW_LINEAGE)
+    return out
+
+
+def _table_frame(conn: Connection, name: str, columns: set[str], checks: list[Check]) -> pd.DataFrame:
+    table = metadata.tables[name]
+    unknown = columns - set(table.c.keys())
+    if unknown:
+        raise CatalogError(f"frame {name}: no column {', '.join(sorted(unknown))}")
+    wanted = sorted(columns | ({"raw_row_id"} if "raw_row_id" in table.c else set()))
+    data = pd.read_sql(select(*(table.c[c] for c in wanted)), conn)
+    for check in checks:
+        if check.check_type == "foreign_key":
+            parent_table, parent_column = check.argument.split(".", 1)
+            parent = metadata.tables[parent_table].c[parent_column]
+            values = pd.read_sql(select(parent).distinct(), conn)[parent_column]
+            data[fk_column(check)] = data[check.field].isin(values) | data[check.field].isna()
+        elif check.check_type == "type":
+            data[check.field] = data[check.field].astype(object)  # per-value types, not the column's dtype
+    return data
+
+
+def harmonized_frames(conn: Connection, checks: list[Check], run_id: int | None) -> dict[str, Frame]:
+    """Every harmonized frame the catalog names, read through `conn` (so inside the run's savepoint)."""
+    mine = [c for c in checks if c.layer == "harmonized"]
+    out: dict[str, Frame] = {}
+    for name, columns in _needed(mine).items():
+        if name in TRANSFORMS:
+            out[name] = Frame(TRANSFORMS[name](conn, run_id), LINEAGE.get(name, ["raw_row_id"]))
+        elif name in metadata.tables:
+            frame_checks = [c for c in mine if c.frame == name]
+            data = _table_frame(conn, name, columns, frame_checks)
+            out[name] = Frame(data, ["raw_row_id"] if "raw_row_id" in data.columns else [])
+        else:
+            raise CatalogError(f"frame {name!r} is neither a table nor a transform of etl.quality.rules")
+    return out

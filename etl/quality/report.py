@@ -1,0 +1,50 @@
+"""A quality run's results together: what failed, whether the gate holds the batch, a summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl.quality.runner import CheckResult
+
+
+@dataclass
+class QualityReport:
+    results: list[CheckResult] = field(default_factory=list)
+    docs_path: Path | None = None
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.failed_blocking]
+
+    @property
+    def warning_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and not r.check.blocking]
+
+    @property
+    def success(self) -> bool:
+        """No blocking check failed: the batch may be published."""
+        return not self.blocking_failures
+
+    def failed(self, check_id: str) -> bool:
+        return any(r.check.check_id == check_id and not r.success for r in self.results)
+
+    def summary_lines(self) -> list[str]:
+        """One line per failed check, blocking first: id, where, what was observed, a first failing row."""
+        lines = []
+        for r in [*self.blocking_failures, *self.warning_failures]:
+            where = f"{r.check.layer}.{r.check.frame}" + (f".{r.check.field}" if r.check.field else "")
+            first = ""
+            if r.sample:
+                row = r.sample[0]
+                if "file" in row:
+                    first = f"; e.g. {row['file']} row {row.get('row')}"
+                elif "file_name" in row:
+                    first = f"; e.g. {row['file_name']}"
+            lines.append(f"{r.check.severity:8} {r.check.check_id} ({where}): {r.observed_value}{first}")
+        return lines
+
+    def held_reason(self) -> str:
+        return "; ".join(
+            f"{r.check.check_id}: {r.observed_value}" for r in self.blocking_failures
+        )[:4000]
