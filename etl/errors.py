@@ -34,3 +34,26 @@ class DatabaseError(HsctError):
 
 class InputError(HsctError):
     exit_code = EXIT_INPUT
+
+
+class QualityGateError(HsctError):
+    """A blocking data-quality check failed: the night's batch is held, not published."""
+
+    exit_code = EXIT_QUALITY_GATE
+
+# The FHIR export (etl/fhir).
+EXIT_PARTNER = 6  # an unknown partner, or its configuration or secret is missing
+EXIT_PUSH = 7  # the partner's server did not acknowledge every bundle
+EXIT_INVALID_FHIR = 8  # an exported resource failed validation (nothing is published)
+
+
+class PartnerError(HsctError):
+    exit_code = EXIT_PARTNER
+
+
+class PushError(HsctError):
+    exit_code = EXIT_PUSH
+
+
+class InvalidFhirError(HsctError):
+    exit_code = EXIT_INVALID_FHIR

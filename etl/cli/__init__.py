@@ -13,6 +13,7 @@ from etl.cli.audit import audit
 from etl.cli.db import db
 from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
+from etl.cli.quality import quality
 from etl.cli.run import run, runs
 
 
@@ -33,3 +34,4 @@ main.add_command(run)
 main.add_command(lineage)
 main.add_command(runs)
 main.add_command(audit)
+main.add_command(quality)

@@ -11,7 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
 from etl.db import make_engine, resolve_url, upgrade
-from etl.errors import DatabaseError, InputError
+from etl.errors import DatabaseError, InputError, QualityGateError
+from etl.quality.docs import default_docs_dir
 from etl.run.nightly import RunSummary, run_night
 from schemas.tables import EtlRun
 
@@ -38,7 +39,8 @@ class _Progress:
 
 
 def print_summary(summary: RunSummary) -> None:
-    click.echo(f"run {summary.run_id} completed")
+    state = "published" if summary.published else "held by the quality gate (not published)"
+    click.echo(f"run {summary.run_id} completed; batch {state}")
     click.echo(f"{'file':44} {'rows in':>8} {'loaded':>8} {'merged':>8} {'quarantined':>12}")
     for f in summary.files:
         if f.status == "unreadable":
@@ -63,12 +65,22 @@ def print_summary(summary: RunSummary) -> None:
 @click.option("--source", type=click.Path(path_type=Path), required=True, help="The night's folder of feed files.")
 @db_option
 @click.option("--wait", is_flag=True, help="If another run holds the database, wait for it instead of refusing.")
-def run(source: Path, db_url: str | None, wait: bool) -> None:
+@click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the GX Data Docs (default: quality-docs beside the SQLite file, else ./quality-docs).",
+)
+def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None) -> None:
     """Run the nightly ETL: read the folder's feeds, harmonize, load; print a summary per file.
 
     The database is migrated to the current schema first. Quarantined rows are
     not a failure (exit 0); a run that cannot complete changes nothing and exits
-    non-zero with the reason.
+    non-zero with the reason. The data-quality checks (expectations/checks.csv)
+    run on the raw files and on the loaded data; a blocking failure holds the
+    batch (the live tables keep the last published one), lists what failed and
+    exits 1; `hsct quality --publish RUN` publishes it after review.
 
     \b
     Example:
@@ -76,14 +88,16 @@ def run(source: Path, db_url: str | None, wait: bool) -> None:
     """
     if not source.is_dir():
         raise InputError(f"--source {source}: no such folder")
-    engine = make_engine(resolve_url(db_url))
+    url = resolve_url(db_url)
+    engine = make_engine(url)
+    docs = docs_dir or default_docs_dir(url)
     try:
         upgrade(engine)
         from etl.extract import discover
 
         progress = _Progress(len(discover(source)) * 2 + 2)
         try:
-            summary = run_night(engine, source, wait=wait, progress=progress)
+            summary = run_night(engine, source, wait=wait, progress=progress, docs_dir=docs)
         finally:
             progress.close()
     except SQLAlchemyError as exc:
@@ -91,6 +105,28 @@ def run(source: Path, db_url: str | None, wait: bool) -> None:
     finally:
         engine.dispose()
     print_summary(summary)
+    report_quality(summary)
+
+
+def report_quality(summary: RunSummary) -> None:
+    """The checks' outcome; exit 1 (the gate) when a blocking check failed."""
+    report = summary.quality
+    if report is None:
+        return
+    click.echo(
+        f"quality: {len(report.results)} checks, {len(report.blocking_failures)} blocking and "
+        f"{len(report.warning_failures)} warning failures"
+    )
+    for line in report.summary_lines():
+        click.echo(f"  {line}")
+    if report.docs_path:
+        click.echo(f"Data Docs: {report.docs_path}")
+    if not report.success:
+        raise QualityGateError(
+            f"run {summary.run_id}: a blocking check failed, so the batch is held and the views and exports keep "
+            f"the last published batch; review the failures above, fix the feeds and run again, or publish it "
+            f"with: hsct quality --publish {summary.run_id}"
+        )
 
 
 @click.command("runs")

@@ -45,6 +45,4 @@ class QualityReport:
         return lines
 
     def held_reason(self) -> str:
-        return "; ".join(
-            f"{r.check.check_id}: {r.observed_value}" for r in self.blocking_failures
-        )[:4000]
+        return "; ".join(f"{r.check.check_id}: {r.observed_value}" for r in self.blocking_failures)[:4000]

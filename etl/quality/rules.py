@@ -43,7 +43,9 @@ def mrd_value_vs_status(conn: Connection, _run_id: int | None) -> pd.DataFrame:
     negative = (value < MRD_THRESHOLD) | (below & (value <= MRD_THRESHOLD))
     positive = (value >= MRD_THRESHOLD) & ~below
     status = df["mrd_status_id"]
-    return df.assign(holds=(status.eq("mrd_status/negative") & negative) | (status.eq("mrd_status/positive") & positive))
+    return df.assign(
+        holds=(status.eq("mrd_status/negative") & negative) | (status.eq("mrd_status/positive") & positive)
+    )
 
 
 def group_vs_ino(conn: Connection, _run_id: int | None) -> pd.DataFrame:
@@ -69,7 +71,9 @@ def engraftment_vs_anc(conn: Connection, _run_id: int | None) -> pd.DataFrame:
         " AND value_num IS NOT NULL",
     )
     series = anc.merge(engrafted[["transplant_id", "neutrophil_day"]], on="transplant_id")
-    series = series[series["result_day"] >= series["neutrophil_day"]].sort_values(["transplant_id", "result_day", "seq"])
+    series = series[series["result_day"] >= series["neutrophil_day"]].sort_values(
+        ["transplant_id", "result_day", "seq"]
+    )
     first = series.drop_duplicates("transplant_id")[["transplant_id", "result_day", "value_num"]]
     df = engrafted.merge(first, on="transplant_id")  # only transplants with a result on or after engraftment
     return df.assign(holds=df["value_num"].astype(float) > ANC_ENGRAFTED)

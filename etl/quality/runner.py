@@ -98,7 +98,8 @@ class QualityContext:
         column = checked_column(check)
         keep = [*check.columns, *([column] if column else []), *frame.lineage]
         sample = [
-            {k: _plain(v) for k, v in row.items() if k in keep} for row in result.get("partial_unexpected_index_list", [])
+            {k: _plain(v) for k, v in row.items() if k in keep}
+            for row in result.get("partial_unexpected_index_list", [])
         ]
         percent = result.get("unexpected_percent")
         return CheckResult(

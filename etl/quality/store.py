@@ -89,9 +89,7 @@ def store_report(conn: Connection, report: QualityReport, run_id: int | None, tr
 
 
 def set_docs_path(conn: Connection, quality_run_id: int, path: str) -> None:
-    conn.execute(
-        update(QualityRun.__table__).where(QualityRun.quality_run_id == quality_run_id).values(docs_path=path)
-    )
+    conn.execute(update(QualityRun.__table__).where(QualityRun.quality_run_id == quality_run_id).values(docs_path=path))
 
 
 def record_publication(

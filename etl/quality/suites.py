@@ -47,7 +47,7 @@ def _mostly(check: Check) -> dict[str, float]:
     return {"mostly": round(1 - check.threshold / 100, 6)} if check.threshold > 0 else {}
 
 
-def expectation_for(check: Check) -> gxe.Expectation:  # noqa: C901 - one branch per check type reads best
+def expectation_for(check: Check) -> gxe.Expectation:
     """The GX expectation of one catalog row."""
     meta, mostly = _meta(check), _mostly(check)
     kind, column = check.check_type, checked_column(check)

@@ -1,10 +1,17 @@
 """The nightly job: one folder of feeds → the harmonized schema, completely or not at all.
 
 Order: take the run lock; load the vocabulary; record the run as started
-(committed, so that a crash leaves a trace); then, in ONE transaction: store
-every file's raw rows, harmonize, merge, load patients and labs, store the
-rejections, conflicts and per-file accounting, and mark the run completed. A
-run killed at any point leaves the data as it was before it began.
+(committed, so that a crash leaves a trace); then, in ONE transaction: run the
+raw-layer quality checks on the files as read; store every file's raw rows and
+harmonize them; inside a SAVEPOINT merge and load patients and labs, store the
+rejections, conflicts and per-file accounting, and run the harmonized checks
+on what the savepoint holds. Every blocking check passed: the savepoint is
+kept and the batch is published. A blocking check failed: the savepoint is
+rolled back — the live tables, and so the views and exports, keep the last
+published batch — while the raw layer, the quarantine, the accounting and the
+check results are kept and the batch is recorded as held
+(`hsct quality --publish RUN` publishes it after review). A run killed at any
+point leaves the data as it was before it began.
 
 Every row that arrives ends as exactly one of: loaded (it made or updated a
 patient or a result), merged (folded into another row of the same patient),
@@ -37,6 +44,7 @@ from etl.load.labs import attach_patients, load_labs
 from etl.load.patients import load_patients
 from etl.load.raw import store_raw
 from etl.load.sync import stored_all_max
+from etl.quality import GATE, QualityCheck, QualityReport, record_publication, store_report
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.lock import run_lock
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
@@ -67,6 +75,12 @@ class RunSummary:
     changed_patients: int = 0
     deleted_patients: int = 0
     conflicts: int = 0
+    quality: QualityReport | None = None
+
+    @property
+    def published(self) -> bool:
+        """The batch passed every blocking check and the live tables hold it."""
+        return self.quality is None or self.quality.success
 
     @property
     def totals(self) -> dict[str, int]:
@@ -104,9 +118,19 @@ class _FileWork:
 
 
 def run_night(
-    engine: Engine, source: Path, *, wait: bool = False, progress: Progress | None = None, today: dt.date | None = None
+    engine: Engine,
+    source: Path,
+    *,
+    wait: bool = False,
+    progress: Progress | None = None,
+    today: dt.date | None = None,
+    docs_dir: Path | None = None,
 ) -> RunSummary:
-    """Run the nightly ETL over one folder; raises HsctError subclasses that the CLI reports."""
+    """Run the nightly ETL over one folder; raises HsctError subclasses that the CLI reports.
+
+    The quality gate decides whether the batch is published (`summary.published`);
+    `docs_dir`: where to render the GX Data Docs (none when None).
+    """
     say = progress or (lambda _msg: None)
     with run_lock(engine, wait):
         sync_concepts(engine)
@@ -115,7 +139,7 @@ def run_night(
         run_id = start_run(engine, str(source.resolve()))
         try:
             with engine.begin() as conn:
-                return _run(conn, run_id, files, vocab, say, today)
+                return _run(conn, run_id, files, vocab, say, today, docs_dir)
         except BaseException as exc:
             with engine.begin() as conn:
                 finish_run(conn, run_id, {}, "failed", f"{exc.__class__.__name__}: {exc}"[:2000])
@@ -123,35 +147,83 @@ def run_night(
 
 
 def _run(
-    conn: Connection, run_id: int, files: list[FeedFile], vocab: Vocabulary, say: Progress, today: dt.date | None
+    conn: Connection,
+    run_id: int,
+    files: list[FeedFile],
+    vocab: Vocabulary,
+    say: Progress,
+    today: dt.date | None,
+    docs_dir: Path | None,
 ) -> RunSummary:
     work = [_read(f, say) for f in files]
     summary = RunSummary(run_id, [w.summary for w in work])
-    registry = [w for w in work if w.table is not None and w.source.feed != "labs"]
-    labs = [w for w in work if w.table is not None and w.source.feed == "labs"]
-    for item in registry:
-        result = harmonize_registry(item.table, vocab, today)  # type: ignore[arg-type]
+    quality = QualityCheck()
+    quality.raw([w.table for w in work if w.table is not None], vocab)
+    harmonize_and_store(conn, work, vocab, say, today)
+    savepoint = conn.begin_nested()
+    load_batch(conn, run_id, work, summary, say)
+    account(conn, run_id, work)
+    quality.harmonized(conn, run_id)
+    report = summary.quality = quality.report
+    if report.success:
+        savepoint.commit()
+        record_publication(conn, run_id, "published", GATE, "every blocking check passed")
+    else:
+        savepoint.rollback()  # the live tables keep the last published batch
+        account(conn, run_id, work)  # the night's rejections and accounting are kept all the same
+        record_publication(conn, run_id, "held", GATE, "a blocking check failed", report.held_reason())
+        say(f"quality gate: {len(report.blocking_failures)} blocking check(s) failed; the batch is held")
+    if docs_dir is not None:
+        quality.docs(docs_dir)
+    store_report(conn, report, run_id, "run")
+    _pause_for_tests(say)
+    finish_run(conn, run_id, summary.totals, "completed", None)
+    return summary
+
+
+def harmonize_and_store(
+    conn: Connection, work: list[_FileWork], vocab: Vocabulary, say: Progress, today: dt.date | None
+) -> None:
+    """Harmonize every readable file and store its raw rows (the raw layer is kept whatever the gate says)."""
+    readable = [w for w in work if w.table is not None]
+    for item in sorted(readable, key=lambda w: w.source.feed == "labs"):  # registry files first, as always
+        harmonize = harmonize_labs if item.source.feed == "labs" else harmonize_registry
+        result = harmonize(item.table, vocab, today)
         _store(conn, item, result.columns, result.issues, result.records)
         say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
+
+
+def load_batch(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
+    """Merge and load the harmonized registry rows, then the lab results (the part the gate may roll back)."""
+    registry = [w for w in work if w.table is not None and w.source.feed != "labs"]
+    labs = [w for w in work if w.table is not None and w.source.feed == "labs"]
     if registry:
         complete = all(
-            w.table is not None and "registry_code" in w.columns.labels for w in work if w.source.feed != "labs"
+            w.table is not None and "registry_code" in w.columns.labels  # type: ignore[union-attr]
+            for w in work
+            if w.source.feed != "labs"
         )
         if not complete:
             say("a registry file could not be read or has no patient code column: no patient is deleted tonight")
         _load_registry(conn, run_id, registry, summary, complete)
         say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
-    for item in labs:
-        result = harmonize_labs(item.table, vocab, today)  # type: ignore[arg-type]
-        _store(conn, item, result.columns, result.issues, result.records)
-        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
     if labs:
         _load_labs(conn, run_id, labs)
+
+
+def account(conn: Connection, run_id: int, work: list[_FileWork], *, record_files: bool = True) -> None:
+    """Store every file's rejections and its row accounting (run_file; not when publishing a held run,
+    whose accounting was recorded the night it ran)."""
     for item in work:
-        _finish_file(conn, run_id, item)
-    _pause_for_tests(say)
-    finish_run(conn, run_id, summary.totals, "completed", None)
-    return summary
+        _finish_file(conn, run_id, item, record_file=record_files)
+
+
+def file_work(source: FeedFile, table: RawTable | None, error: str | None) -> _FileWork:
+    """A file of a past run rebuilt from the raw layer (`etl.run.replay`), ready to harmonize again."""
+    item = _FileWork(source, FileSummary(source.name, source.feed), table=table)
+    if table is None:
+        item.summary.status, item.summary.error = "unreadable", error
+    return item
 
 
 def _pause_for_tests(say: Progress) -> None:
@@ -258,7 +330,7 @@ def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
     load_labs(conn, pd.concat(frames, ignore_index=True), run_id)
 
 
-def _finish_file(conn: Connection, run_id: int, item: _FileWork) -> None:
+def _finish_file(conn: Connection, run_id: int, item: _FileWork, record_file: bool = True) -> None:
     s = item.summary
     if s.status == "unreadable":
         item.file_id = _store_unreadable(conn, item)
@@ -280,6 +352,8 @@ def _finish_file(conn: Connection, run_id: int, item: _FileWork) -> None:
         s.loaded, s.merged = int(counts.get("loaded", 0)), int(counts.get("merged", 0))
         s.quarantined = int(counts.get("quarantined", 0))
     _store_issues(conn, run_id, item)
+    if not record_file:
+        return
     conn.execute(
         insert(RunFile.__table__).values(
             run_id=run_id,

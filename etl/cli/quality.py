@@ -1,0 +1,120 @@
+"""`hsct quality`: the data-quality checks alone, a run's results, or publishing a held batch."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from etl.cli.options import db_option
+from etl.db import make_engine, resolve_url, upgrade
+from etl.errors import DatabaseError, InputError, QualityGateError
+from etl.quality import QualityCheck, QualityReport, publication, store_report
+from etl.quality.docs import DOCS_FOLDER
+from etl.quality.show import failed_results, latest_completed_run, latest_quality_run
+from etl.run.publish import publish_run
+
+
+def _print_report(report: QualityReport) -> None:
+    click.echo(
+        f"{len(report.results)} checks: {len(report.blocking_failures)} blocking and "
+        f"{len(report.warning_failures)} warning failures"
+    )
+    for line in report.summary_lines():
+        click.echo(f"  {line}")
+    if report.docs_path:
+        click.echo(f"Data Docs: {report.docs_path}")
+
+
+def _check_now(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        run_id = latest_completed_run(conn)
+        quality = QualityCheck()
+        quality.harmonized(conn, run_id)
+        quality.docs(out)
+        store_report(conn, quality.report, run_id, "quality")
+    click.echo(f"checked the published data (row accounting of run {run_id if run_id is not None else '-'})")
+    _print_report(quality.report)
+    if not quality.report.success:
+        raise QualityGateError("a blocking check fails on the published data; see the failures above")
+
+
+def _show(engine, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        pub = publication(conn, run_id)
+        checked = latest_quality_run(conn, run_id)
+        if pub is None and checked is None:
+            raise InputError(f"run {run_id} has no quality results (no such run, or it did not complete)")
+        if pub is not None:
+            click.echo(f"run {run_id}: {pub.status} by {pub.decided_by} at {pub.decided_at} ({pub.note or ''})")
+            if pub.held_reason:
+                click.echo(f"  held because: {pub.held_reason}")
+        if checked is not None:
+            click.echo(
+                f"checked at {checked.checked_at} ({checked.trigger}): {checked.checks} checks, "
+                f"{checked.blocking_failures} blocking and {checked.warning_failures} warning failures"
+            )
+            for r in failed_results(conn, checked.quality_run_id):
+                click.echo(f"  {r.severity:8} {r.check_id} ({r.frame}.{r.field or ''}): {r.observed_value}")
+                for row in (r.unexpected_sample or [])[:3]:
+                    click.echo(f"           {row}")
+            if checked.docs_path:
+                click.echo(f"Data Docs: {checked.docs_path}")
+
+
+@click.command("quality")
+@db_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(DOCS_FOLDER),
+    show_default=True,
+    help="Folder for the GX Data Docs.",
+)
+@click.option("--run", "show_run", type=int, metavar="RUN", help="Show a run's stored results and publication.")
+@click.option("--publish", "publish", type=int, metavar="RUN", help="Publish a held batch after review.")
+@click.option("--by", "decided_by", metavar="NAME", help="Who decides to publish (default: the OS user).")
+@click.option("--note", metavar="TEXT", help="Why the batch is published despite its failures.")
+@click.option("--wait", is_flag=True, help="With --publish: wait for a running job instead of refusing.")
+def quality(
+    db_url: str | None,
+    out: Path,
+    show_run: int | None,
+    publish: int | None,
+    decided_by: str | None,
+    note: str | None,
+    wait: bool,
+) -> None:
+    """Run the data-quality checks on the published data, show a run's results, or publish a held batch.
+
+    Without options: the harmonized checks of expectations/checks.csv run on
+    the current (published) tables; the results are stored and rendered as
+    GX Data Docs in --out; exit 1 when a blocking check fails. --run RUN shows
+    what the checks found for a nightly run and whether its batch is published
+    or held. --publish RUN loads a held batch from the raw layer after review
+    and records who decided (--by, default the OS user) and why (--note).
+
+    \b
+    Example:
+        hsct quality --db sqlite:///hsct.db --out quality-docs
+        hsct quality --run 12
+        hsct quality --publish 12 --by "A. Petrova" --note "MRD values confirmed with the lab"
+    """
+    engine = make_engine(resolve_url(db_url))
+    try:
+        upgrade(engine)
+        if show_run is not None:
+            _show(engine, show_run)
+        elif publish is not None:
+            who = decided_by or getpass.getuser()
+            result = publish_run(engine, publish, decided_by=who, note=note, wait=wait, docs_dir=out)
+            click.echo(f"run {publish}: batch published by {who}; the views and exports now serve it")
+            _print_report(result.quality)
+        else:
+            _check_now(engine, out)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"quality failed and changed nothing: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        engine.dispose()

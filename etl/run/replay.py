@@ -1,0 +1,65 @@
+"""Rebuild a past run's files from the raw layer, so that its batch can be loaded again.
+
+A run's files are its `run_file` rows; a read file's table comes back from
+`source_file` (name, feed, format: an xlsx file's cells are Excel-rendered),
+`source_column` (the headers, in order) and `raw_row.cells` (label → cell
+text, with the physical row number). Nothing is read from the night's folder,
+which may be gone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Row, select
+
+from etl.extract import ROW_NUMBER, FeedFile, RawTable
+from etl.extract.table import column_labels
+from schemas.tables import RawRow, RunFile, SourceColumn, SourceFile
+
+
+def _raw_table(conn: Connection, file: Row[Any]) -> RawTable:
+    headers = list(
+        conn.execute(
+            select(SourceColumn.header).where(SourceColumn.file_id == file.file_id).order_by(SourceColumn.column_index)
+        ).scalars()
+    )
+    labels, _warnings = column_labels(headers, len(headers))
+    rows = conn.execute(
+        select(RawRow.row_number, RawRow.cells).where(RawRow.file_id == file.file_id).order_by(RawRow.row_number)
+    ).all()
+    frame = pd.DataFrame([r.cells for r in rows], columns=labels, dtype=object)
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.insert(0, ROW_NUMBER, pd.Series([int(r.row_number) for r in rows], dtype=int))
+    return RawTable(
+        path=Path(file.file_name),
+        feed=file.feed,  # type: ignore[arg-type]
+        format=file.format,  # type: ignore[arg-type]
+        sha256=file.checksum_sha256,
+        size=int(file.size_bytes),
+        encoding=file.encoding,
+        delimiter=file.delimiter,
+        sheet=file.sheet,
+        header_row=1,
+        headers=headers,
+        columns=labels,
+        rows=frame,
+        cell_origin="excel" if file.format == "xlsx" else "text",
+    )
+
+
+def run_files(conn: Connection, run_id: int) -> list[tuple[FeedFile, RawTable | None, str | None]]:
+    """(file, its table or None when it was unreadable, the reason) for every file of the run, by name."""
+    rows = conn.execute(
+        select(RunFile.status, RunFile.error, *SourceFile.__table__.c)
+        .join(SourceFile.__table__, SourceFile.file_id == RunFile.file_id)
+        .where(RunFile.run_id == run_id)
+        .order_by(RunFile.file_name)
+    ).all()
+    out: list[tuple[FeedFile, RawTable | None, str | None]] = []
+    for file in rows:
+        feed_file = FeedFile(Path(file.file_name), file.feed, file.format)
+        out.append((feed_file, _raw_table(conn, file) if file.status == "read" else None, file.error))
+    return out
