@@ -1,0 +1,145 @@
+"""The element mapping (mappings/fhir/*.yaml): which column becomes which element.
+
+A profile is one kind of resource made from one source table: its natural key
+(→ the resource id), the columns that must be present, and an ordered list of
+elements, each a path, a transform named in the data (etl/fhir/transforms.py
+implements each once) and that transform's arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from etl.paths import MAPPINGS_DIR
+
+FHIR_MAPPINGS_DIR = MAPPINGS_DIR / "fhir"
+# resource types in the order a patient's resources are written
+FILE_ORDER = ("patient", "research", "condition", "observation", "medication", "procedure", "provenance")
+# the source tables and how each reaches its patient
+SOURCES = {
+    "patient": "patient_id",
+    "diagnosis": "patient_id",
+    "bridging_therapy": "patient_id",
+    "drug_administration": "patient_id",
+    "lab_result": "patient_id",
+    "transplant": "patient_id",
+    "disease_assessment": "transplant_id",
+    "pretransplant_toxicity": "transplant_id",
+    "recovery": "transplant_id",
+    "complication": "transplant_id",
+    "relapse": "transplant_id",
+    "dli": "transplant_id",
+    "follow_up": "transplant_id",
+}
+# columns every source row has besides its own (added by etl/fhir/source.py)
+ADDED_COLUMNS = {"patient_id", "hsct_date", "hsct_day"}
+COLUMN_ARGS = ("column", "day", "unit_column", "comparator")
+
+
+class MappingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Element:
+    path: str
+    transform: str
+    args: dict[str, Any]
+
+    def columns(self) -> set[str]:
+        cols = {self.args[a] for a in COLUMN_ARGS if a in self.args}
+        value = self.args.get("value")
+        if self.transform == "extension" and isinstance(value, dict):
+            cols |= {value[a] for a in COLUMN_ARGS if a in value}
+        return cols
+
+
+@dataclass(frozen=True)
+class Profile:
+    resource_type: str
+    name: str
+    source: str
+    key: tuple[str, ...]
+    require: tuple[str, ...]
+    elements: tuple[Element, ...]
+
+    def columns(self) -> set[str]:
+        cols = set(self.key) | set(self.require)
+        for e in self.elements:
+            cols |= e.columns()
+        return cols
+
+    @property
+    def patient_keyed(self) -> bool:
+        """One resource per patient, so its id follows from the patient id alone."""
+        return self.key == ("patient_id",)
+
+    def local_prefix(self) -> str:
+        """Local keys: "<Type>/<key...>" for the type's own profile, "<Type>/<profile>/<key...>" otherwise."""
+        if self.name == self.resource_type.lower():
+            return self.resource_type
+        return f"{self.resource_type}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    profiles: tuple[Profile, ...]
+    study: dict[str, Any] = field(default_factory=dict)
+
+    def by_source(self, resource_types: tuple[str, ...]) -> dict[str, list[Profile]]:
+        out: dict[str, list[Profile]] = {}
+        for p in self.profiles:
+            if p.resource_type in resource_types:
+                out.setdefault(p.source, []).append(p)
+        return out
+
+
+def _element(spec: dict[str, Any], where: str) -> Element:
+    if not isinstance(spec, dict) or "path" not in spec or "transform" not in spec:
+        raise MappingError(f"{where}: each element needs a path and a transform, got {spec!r}")
+    args = {k: v for k, v in spec.items() if k not in ("path", "transform")}
+    return Element(str(spec["path"]), str(spec["transform"]), args)
+
+
+def _profile(resource_type: str, name: str, spec: dict[str, Any], where: str) -> Profile:
+    from etl.fhir.transforms import TRANSFORMS  # the registry of named transforms
+
+    source = spec.get("source")
+    if source not in SOURCES:
+        raise MappingError(f"{where}: source {source!r} is not one of {sorted(SOURCES)}")
+    elements = tuple(_element(e, f"{where} element {i + 1}") for i, e in enumerate(spec.get("elements") or []))
+    for e in elements:
+        if e.transform not in TRANSFORMS:
+            raise MappingError(f"{where}: unknown transform {e.transform!r}; known: {', '.join(sorted(TRANSFORMS))}")
+    if sum(e.transform == "date" for e in elements) > 1:
+        raise MappingError(f"{where}: at most one date element per profile (its day offset is a resource extension)")
+    return Profile(
+        resource_type=resource_type,
+        name=name,
+        source=source,
+        key=tuple(spec.get("key") or ()),
+        require=tuple(spec.get("require") or ()),
+        elements=elements,
+    )
+
+
+@cache
+def load_mapping(folder: Path = FHIR_MAPPINGS_DIR) -> Mapping:
+    profiles: list[Profile] = []
+    study: dict[str, Any] = {}
+    for stem in FILE_ORDER:
+        path = folder / f"{stem}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rtype = data["resourceType"]
+        for name, spec in (data.get("profiles") or {}).items():
+            profiles.append(_profile(rtype, name, spec, f"{path.name}: {name}"))
+        study = data.get("study") or study
+    names = [p.local_prefix() for p in profiles]
+    if len(set(names)) != len(names):
+        raise MappingError(f"{folder}: two profiles share a name within a resource type")
+    return Mapping(tuple(profiles), study)

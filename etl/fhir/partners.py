@@ -1,0 +1,84 @@
+"""Partner centers as data (mappings/partners.yaml): who receives what, and how."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from etl.errors import PartnerError
+from etl.paths import MAPPINGS_DIR
+
+PARTNERS_FILE = MAPPINGS_DIR / "partners.yaml"
+RESOURCE_TYPES = (
+    "Patient", "ResearchStudy", "ResearchSubject", "Condition", "Observation",
+    "MedicationAdministration", "Procedure", "Provenance",
+)  # fmt: skip
+DATE_MODES = ("shift", "offset")
+
+
+@dataclass(frozen=True)
+class Partner:
+    name: str
+    base_url: str
+    resource_types: tuple[str, ...]
+    dates: str
+    secret_env: str
+    demo_secret: str | None = None
+    files_url: str | None = None
+    timeout_s: float = 30.0
+    retries: int = 5
+
+    def secret(self) -> bytes:
+        """The pseudonym secret: from the environment variable, else (demo partner only) the demo default."""
+        value = os.environ.get(self.secret_env) or self.demo_secret
+        if not value:
+            raise PartnerError(
+                f"partner {self.name!r}: set the environment variable {self.secret_env} to its pseudonym secret"
+            )
+        return value.encode("utf-8")
+
+    @property
+    def identifier_system(self) -> str:
+        """The system of the patient pseudonyms this partner receives."""
+        return f"https://hsct-registry.example.org/fhir/NamingSystem/pseudonym-{self.name}"
+
+
+def _partner(name: str, spec: dict) -> Partner:
+    where = f"{PARTNERS_FILE.name}: partner {name!r}"
+    for field in ("base_url", "resource_types", "dates", "secret_env"):
+        if field not in spec:
+            raise PartnerError(f"{where} has no {field}")
+    unknown = sorted(set(spec["resource_types"]) - set(RESOURCE_TYPES))
+    if unknown:
+        raise PartnerError(f"{where}: unknown resource types {unknown}; known: {', '.join(RESOURCE_TYPES)}")
+    if spec["dates"] not in DATE_MODES:
+        raise PartnerError(f"{where}: dates must be one of {DATE_MODES}, not {spec['dates']!r}")
+    types = tuple(t for t in RESOURCE_TYPES if t in spec["resource_types"])
+    if "Patient" not in types:
+        raise PartnerError(f"{where}: resource_types must include Patient (every resource refers to it)")
+    return Partner(
+        name=name,
+        base_url=str(spec["base_url"]).rstrip("/"),
+        resource_types=types,
+        dates=spec["dates"],
+        secret_env=spec["secret_env"],
+        demo_secret=spec.get("demo_secret"),
+        files_url=spec.get("files_url"),
+        timeout_s=float(spec.get("timeout_s", 30.0)),
+        retries=int(spec.get("retries", 5)),
+    )
+
+
+def load_partners(path: Path = PARTNERS_FILE) -> dict[str, Partner]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {name: _partner(name, spec) for name, spec in (data.get("partners") or {}).items()}
+
+
+def get_partner(name: str, path: Path = PARTNERS_FILE) -> Partner:
+    partners = load_partners(path)
+    if name not in partners:
+        raise PartnerError(f"no partner {name!r} in {path}; known partners: {', '.join(sorted(partners))}")
+    return partners[name]

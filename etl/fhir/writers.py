@@ -1,0 +1,135 @@
+"""Output formats, chosen by name: `ndjson` (Bulk Data files and manifest) and `bundle`
+(one transaction Bundle per patient). Both stream to disk patient by patient."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import orjson
+
+from etl.errors import InputError
+
+MAX_OBSERVATIONS = 50  # per transaction Bundle (as the CIBMTR reporting guide caps it)
+
+
+def dumps(resource: dict[str, Any]) -> bytes:
+    return orjson.dumps(resource)
+
+
+class Writer(Protocol):
+    def study(self, resource: dict[str, Any]) -> None: ...
+
+    def patient(self, patient_id: str, resources: list[dict[str, Any]], deletes: list[tuple[str, str]]) -> None: ...
+
+    def close(self) -> dict[str, int]: ...
+
+
+class NdjsonWriter:
+    """One `<Type>.ndjson` per resource type, `deleted.ndjson` (a transaction Bundle of DELETEs
+    per patient, as the Bulk Data IG lists deletions), and `manifest.json`."""
+
+    def __init__(self, out: Path, transaction_time: str, request: str, files_url: str | None) -> None:
+        self.out = out
+        self.transaction_time = transaction_time
+        self.request = request
+        self.files_url = files_url.rstrip("/") if files_url else None
+        self.files: dict[str, BinaryIO] = {}
+        self.counts: dict[str, int] = {}
+        self.deleted = 0
+
+    def _write(self, name: str, line: bytes) -> None:
+        f = self.files.get(name)
+        if f is None:
+            f = self.files[name] = (self.out / f"{name}.ndjson").open("wb")
+            self.counts[name] = 0
+        f.write(line)
+        f.write(b"\n")
+        self.counts[name] += 1
+
+    def study(self, resource: dict[str, Any]) -> None:
+        self._write(resource["resourceType"], dumps(resource))
+
+    def patient(self, patient_id: str, resources: list[dict[str, Any]], deletes: list[tuple[str, str]]) -> None:
+        for r in resources:
+            self._write(r["resourceType"], dumps(r))
+        if deletes:
+            entries = [{"request": {"method": "DELETE", "url": f"{t}/{i}"}} for t, i in deletes]
+            self._write("deleted", dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}))
+            self.deleted += len(deletes)
+
+    def _url(self, name: str) -> str:
+        file = f"{name}.ndjson"
+        return f"{self.files_url}/{file}" if self.files_url else file
+
+    def close(self) -> dict[str, int]:
+        for f in self.files.values():
+            f.close()
+        types = sorted(t for t in self.counts if t != "deleted")
+        manifest = {
+            "transactionTime": self.transaction_time,
+            "request": self.request,
+            "requiresAccessToken": False,
+            "output": [{"type": t, "url": self._url(t), "count": self.counts[t]} for t in types],
+            "deleted": [{"type": "Bundle", "url": self._url("deleted"), "count": self.counts["deleted"]}]
+            if "deleted" in self.counts
+            else [],
+            "error": [],
+        }
+        (self.out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
+        return {t: self.counts[t] for t in types}
+
+
+class BundleWriter:
+    """`<patient id>-NN.json`: the patient's resources as PUTs with their ids (re-sending updates,
+    never duplicates) and its deletions, at most 50 Observations a Bundle; `0-study.json` first."""
+
+    def __init__(self, out: Path, base_url: str) -> None:
+        self.out = out
+        self.base_url = base_url
+        self.counts: dict[str, int] = {}
+        self.deleted = 0
+
+    def _put(self, r: dict[str, Any]) -> dict[str, Any]:
+        t, i = r["resourceType"], r["id"]
+        self.counts[t] = self.counts.get(t, 0) + 1
+        return {"fullUrl": f"{self.base_url}/{t}/{i}", "resource": r, "request": {"method": "PUT", "url": f"{t}/{i}"}}
+
+    def _bundle(self, name: str, entries: list[dict[str, Any]]) -> None:
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        (self.out / f"{name}.json").write_bytes(dumps(bundle) + b"\n")
+
+    def study(self, resource: dict[str, Any]) -> None:
+        self._bundle("0-study", [self._put(resource)])
+
+    def patient(self, patient_id: str, resources: list[dict[str, Any]], deletes: list[tuple[str, str]]) -> None:
+        self.deleted += len(deletes)
+        removals = [{"request": {"method": "DELETE", "url": f"{t}/{i}"}} for t, i in deletes]
+        obs = [e for e in removals if e["request"]["url"].startswith("Observation/")]
+        first = [e for e in removals if not e["request"]["url"].startswith("Observation/")]
+        last = []
+        for r in resources:
+            t = r["resourceType"]
+            if t == "Observation":
+                obs.append(self._put(r))
+            elif t == "Provenance":
+                last.append(self._put(r))
+            else:
+                first.append(self._put(r))
+        parts = [obs[i : i + MAX_OBSERVATIONS] for i in range(0, len(obs), MAX_OBSERVATIONS)] or [[]]
+        parts[0] = first + parts[0]
+        parts[-1] = parts[-1] + last
+        for n, entries in enumerate(parts, start=1):
+            self._bundle(f"{patient_id}-{n:02d}", entries)
+
+    def close(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+
+def make_writer(fmt: str, out: Path, **options: Any) -> Writer:
+    """The writer of a format by name; a clear error for an unknown one."""
+    if fmt == "ndjson":
+        return NdjsonWriter(out, options["transaction_time"], options["request"], options.get("files_url"))
+    if fmt == "bundle":
+        return BundleWriter(out, options["base_url"])
+    raise InputError(f"unknown export format {fmt!r}: use bundle or ndjson")
