@@ -339,3 +339,70 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         },
     ],
 }
+
+# The quality stage (schemas/quality.py): the night's checks and its publication.
+ROWS.update(
+    {
+        "quality_run": [
+            {
+                "quality_run_id": 1,
+                "run_id": RUN,
+                "trigger": "run",
+                "checked_at": dt.datetime(2024, 1, 2, 1, 4),
+                "success": False,
+                "checks": 2,
+                "blocking_failures": 1,
+                "warning_failures": 0,
+                "docs_path": "/srv/hsct/quality-docs/index.html",
+            }
+        ],
+        "quality_result": [
+            {
+                "result_id": 1,
+                "quality_run_id": 1,
+                "check_id": "rule_group_vs_ino",
+                "suite": "harmonized.group_vs_ino",
+                "expectation_type": "expect_column_values_to_be_in_set",
+                "category": "plausibility",
+                "frame": "group_vs_ino",
+                "field": "holds",
+                "severity": "blocking",
+                "threshold": 0.0,
+                "success": False,
+                "observed_value": "1 of 1 rows fail (100.00%; allowed 0%)",
+                "element_count": 1,
+                "unexpected_count": 1,
+                "unexpected_percent": 100.0,
+                "unexpected_sample": [{"holds": False, "raw_row_id": RAW_RU, "file": "registry_ru.csv", "row": 2}],
+            },
+            {
+                "result_id": 2,
+                "quality_run_id": 1,
+                "check_id": "patient_rows",
+                "suite": "harmonized.patient",
+                "expectation_type": "expect_table_row_count_to_be_between",
+                "category": "completeness",
+                "frame": "patient",
+                "field": None,
+                "severity": "warning",
+                "threshold": 0.0,
+                "success": True,
+                "observed_value": "1",
+                "element_count": None,
+                "unexpected_count": None,
+                "unexpected_percent": None,
+                "unexpected_sample": None,
+            },
+        ],
+        "batch_publication": [
+            {
+                "run_id": RUN,
+                "status": "published",
+                "decided_by": "A. Petrova",
+                "decided_at": dt.datetime(2024, 1, 2, 9, 30),
+                "note": "the InO doses were confirmed with the pharmacy",
+                "held_reason": "rule_group_vs_ino: 1 of 1 rows fail (100.00%; allowed 0%)",
+            }
+        ],
+    }
+)
