@@ -11,8 +11,10 @@ import click
 from etl import __version__
 from etl.cli.audit import audit
 from etl.cli.db import db
+from etl.cli.export import export
 from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
+from etl.cli.report import report
 from etl.cli.quality import quality
 from etl.cli.run import run, runs
 
@@ -35,3 +37,5 @@ main.add_command(lineage)
 main.add_command(runs)
 main.add_command(audit)
 main.add_command(quality)
+main.add_command(export)
+main.add_command(report)

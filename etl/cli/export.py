@@ -1,0 +1,115 @@
+"""`hsct export fhir` and `hsct export push`: the FHIR R4 export to partner centers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from etl.cli.options import db_option
+from etl.db import make_engine, resolve_url, upgrade
+from etl.errors import DatabaseError
+from etl.fhir.export import ExportResult, export_fhir
+from etl.fhir.partners import get_partner
+from etl.fhir.push import push as push_bundles
+from etl.fhir.validate import MODES
+
+DEFAULT_PARTNER = "demo"
+partner_option = click.option(
+    "--partner", default=DEFAULT_PARTNER, show_default=True, help="A partner of mappings/partners.yaml."
+)
+validate_option = click.option(
+    "--validate",
+    type=click.Choice(MODES),
+    default="sample",
+    show_default=True,
+    help="Validate by the fhir.resources R4 models every resource (all), the first of each kind and 1 in 100 "
+    "(sample), or none.",
+)
+
+
+@click.group("export")
+def export() -> None:
+    """Export the harmonized registry as FHIR R4 to partner centers.
+
+    \b
+    Example:
+        hsct export fhir --out out/demo --format ndjson --partner demo
+    """
+
+
+def _summary(result: ExportResult, seconds: float) -> None:
+    scope = "everything" if result.since_run_id is None else f"changes after run {result.since_run_id}"
+    click.echo(
+        f"{result.partner}: {scope}, data as of run {result.up_to_run_id}: {result.patients} patients, "
+        f"{result.resources} resources, {result.deleted_patients} deleted patients "
+        f"({result.deleted_resources} resources to delete) in {seconds:.1f} s"
+    )
+    for rtype, n in result.counts.items():
+        click.echo(f"  {rtype:26} {n:>9}")
+    click.echo(f"validated by the R4 models: {result.validated}; written to {result.out_dir}")
+
+
+@export.command("fhir")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
+@click.option("--format", "fmt", type=click.Choice(["bundle", "ndjson"]), default="ndjson", show_default=True)
+@partner_option
+@click.option("--since", default=None, metavar="RUN|TIMESTAMP", help="Only what changed after this run.")
+@validate_option
+@db_option
+def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str, db_url: str | None) -> None:
+    """Write the partner's pseudonymized FHIR R4 export: NDJSON files with a Bulk Data manifest,
+    or one transaction Bundle per patient (PUTs with stable ids; at most 50 Observations each).
+
+    With --since, only the patients changed after that run (or after the runs finished
+    by that time), and DELETEs for what the partner should remove.
+
+    \b
+    Example:
+        hsct export fhir --out out/berlin --format bundle --partner berlin --since 12
+    """
+    p = get_partner(partner)
+    engine = make_engine(resolve_url(db_url))
+    start = time.perf_counter()
+    try:
+        upgrade(engine)
+        result = export_fhir(engine, p, out_dir, fmt, since=since, validate=validate)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"the export failed: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        engine.dispose()
+    _summary(result, time.perf_counter() - start)
+
+
+@export.command("push")
+@partner_option
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Keep the bundles here (default: temp)."
+)
+@validate_option
+@db_option
+def push(partner: str, out_dir: Path | None, validate: str, db_url: str | None) -> None:
+    """Send the partner's FHIR server what changed since its last acknowledged push, as
+    transaction Bundles, retrying on 5xx and time-outs; record what it acknowledged.
+
+    \b
+    Example:
+        hsct export push --partner demo
+    """
+    p = get_partner(partner)
+    engine = make_engine(resolve_url(db_url))
+    start = time.perf_counter()
+    try:
+        upgrade(engine)
+        result = push_bundles(engine, p, out_dir, validate=validate)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"the push failed: {exc.__class__.__name__}: {exc}") from exc
+    finally:
+        engine.dispose()
+    _summary(result.export, time.perf_counter() - start)
+    click.echo(
+        f"pushed to {p.base_url}: {result.sent} bundles sent, {result.skipped} already acknowledged, "
+        f"{result.attempts} requests"
+    )

@@ -1,0 +1,103 @@
+"""`hsct export push`: send a partner the changes since its last acknowledged push.
+
+The bundles are exported afresh (`--since` the partner's acknowledged run) and sent
+in order (the study first, then each patient's parts). Each acknowledged bundle is
+recorded with its content hash at once, so an interrupted push resumes without
+re-sending what arrived; the partner's acknowledged run moves forward only when
+every bundle arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select, update
+
+from etl.db.bulk import upsert
+from etl.errors import PushError
+from etl.fhir.client import FhirClient, PermanentFailure
+from etl.fhir.export import ExportResult, export_fhir
+from etl.fhir.partners import Partner
+from schemas.export import ExportBatch, ExportPartner, ExportPush
+
+
+@dataclass
+class PushResult:
+    export: ExportResult
+    bundles: int
+    sent: int
+    skipped: int
+    attempts: int
+
+
+def bundle_order(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.json"), key=lambda p: (p.name != "0-study.json", p.name))
+
+
+def acked_run(engine: Engine, partner: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(ExportPartner.acked_run_id).where(ExportPartner.partner == partner)).scalar()
+
+
+def push(
+    engine: Engine, partner: Partner, out_dir: Path | None = None, validate: str = "sample", backoff_s: float = 0.5
+) -> PushResult:
+    since = acked_run(engine, partner.name)
+    if out_dir is None:
+        out_dir = Path(tempfile.mkdtemp(prefix=f"hsct-push-{partner.name}-"))
+    result = export_fhir(
+        engine, partner, out_dir, "bundle", since=None if since is None else str(since), validate=validate,
+        record_as="push",
+    )  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ExportPush.bundle, ExportPush.content_sha256).where(ExportPush.partner == partner.name)
+        )
+        acked = dict(rows.all())
+    client = FhirClient(partner.base_url, partner.timeout_s, partner.retries, backoff_s)
+    files = bundle_order(out_dir)
+    sent = skipped = 0
+    for path in files:
+        body = path.read_bytes()
+        digest = hashlib.sha256(body).hexdigest()
+        if acked.get(path.stem) == digest:
+            skipped += 1
+            continue
+        try:
+            client.transaction(body)
+        except PermanentFailure as exc:
+            _finish(engine, result, "partial")
+            raise PushError(
+                f"{partner.name}: bundle {path.name} was not accepted ({exc}); {sent} sent, {skipped} already there. "
+                "Run the push again: what arrived is recorded and will not be re-sent."
+            ) from exc
+        sent += 1
+        with engine.begin() as conn:
+            row = {
+                "partner": partner.name,
+                "bundle": path.stem,
+                "content_sha256": digest,
+                "up_to_run_id": result.up_to_run_id,
+                "acknowledged_at": dt.datetime.now().replace(microsecond=0),
+            }
+            upsert(conn, ExportPush.__table__, [row], ["partner", "bundle"])
+    _finish(engine, result, "pushed")
+    return PushResult(result, len(files), sent, skipped, client.attempts)
+
+
+def _finish(engine: Engine, result: ExportResult, status: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(ExportBatch.__table__).where(ExportBatch.export_id == result.export_id).values(status=status)
+        )
+        if status == "pushed" and result.up_to_run_id is not None:
+            row = {
+                "partner": result.partner,
+                "acked_run_id": result.up_to_run_id,
+                "acked_at": dt.datetime.now().replace(microsecond=0),
+            }
+            upsert(conn, ExportPartner.__table__, [row], ["partner"])
