@@ -1,0 +1,97 @@
+"""One night's folder: registry_ru (.xlsx + Windows-1251 .csv), registry_en (.csv), labs (two .csv)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xlsxwriter
+
+from etl.synth.labs_feed import write_labs
+from etl.synth.messy import Mess
+from etl.synth.registry import headers, render
+
+P = dict[str, Any]
+STALE_STATUS = {"relapse": "early_relapse", "early_relapse": "relapse", "second_relapse": "relapse",
+                "refractory": "second_relapse"}
+
+
+def feed_rows(patients: list[P], rng: np.random.Generator) -> dict[str, list[P]]:
+    """Rows per feed ("ru", "en"): both-feed patients get an older, stale row in one feed.
+
+    The newer row is the truth except one empty cell (CD34+) that the older row fills;
+    the older row has a stale disease status and CD3+ dose. Merging by "newer non-empty
+    value wins" gives the truth back.
+    """
+    out: dict[str, list[P]] = {"ru": [], "en": []}
+    for p in patients:
+        feeds = p["_feeds"]
+        if feeds != "both":
+            out[feeds].append(p)
+            continue
+        newer_in = "ru" if rng.random() < 0.5 else "en"
+        newer = copy.copy(p)
+        newer["cd34_dose"] = None
+        older = copy.copy(p)
+        older["disease_status"] = STALE_STATUS[p["disease_status"]]
+        older["cd3_dose"] = round(p["cd3_dose"] + 0.4, 2)
+        older["updated_at"] = p["updated_at"] - dt.timedelta(days=int(rng.integers(20, 300)), minutes=17)
+        out[newer_in].append(newer)
+        out["en" if newer_in == "ru" else "ru"].append(older)
+    return out
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    """A deterministic workbook: fixed document dates, text cells except numbers typed as numbers."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    wb.set_properties({"created": dt.datetime(2024, 1, 1, 1, 0, 0), "author": "registry"})
+    ws = wb.add_worksheet("Регистр")
+    ws.write_row(0, 0, header)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value != "":
+                ws.write(r, c, value)
+    wb.close()
+
+
+def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str, encoding: str) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def _xlsx_cells(cells: list[str], header: list[str]) -> list[Any]:
+    out: list[Any] = []
+    for h, v in zip(header, cells, strict=True):
+        if h.startswith(("CD34+", "CD3+")) and v:
+            out.append(float(v.replace(",", ".")))
+        else:
+            out.append(v)
+    return out
+
+
+def write_night(out: Path, night: str, patients: list[P], labs: list[P], rng: np.random.Generator) -> dict[str, Any]:
+    """Write every feed file of the night; returns where each patient's rows went (for error injection)."""
+    rows = feed_rows(patients, rng)
+    ru = rows["ru"]
+    cut = round(len(ru) * 0.6)
+    xlsx_rows, csv_rows = ru[:cut], ru[cut:]
+    h_ru = headers("ru")
+    m = Mess(rng, "ru")
+    write_xlsx(out / f"registry_ru_{night}.xlsx", h_ru, [_xlsx_cells(render(p, m), h_ru) for p in xlsx_rows])
+    m_ascii = Mess(rng, "ru", ascii_only=True)
+    h_ascii = headers("ru", ascii_only=True)
+    (out / f"registry_ru_{night}.csv").write_bytes(
+        csv_bytes(h_ascii, [render(p, m_ascii) for p in csv_rows], ";", "cp1251"))
+    m_en = Mess(rng, "en")
+    (out / f"registry_en_{night}.csv").write_bytes(
+        csv_bytes(headers("en"), [render(p, m_en) for p in rows["en"]], ",", "utf-8-sig"))
+    write_labs(out, night, patients, labs, rng)
+    return {"ru_xlsx": len(xlsx_rows), "ru_csv": len(csv_rows), "en": len(rows["en"])}
