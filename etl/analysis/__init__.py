@@ -1,0 +1,21 @@
+"""The statistics layer: reads only the analysis views and reproduces the study's published figures.
+
+Public API:
+    read_patients(engine), read_table(engine, number)   the views (migration 0003), as DataFrames
+    reproduce(patients, catalog, findings, exemptions)  one Reproduction per published id
+    load_exemptions(path)                               ids a cohort's decisions file exempts, with why
+    estimators                                           scipy / lifelines calls (KM, Aalen-Johansen, tests)
+
+How each id is computed is data: study/reproduction.yaml (its header documents the syntax).
+"""
+
+from __future__ import annotations
+
+from etl.analysis import estimators
+from etl.analysis.compare import DIFFERS, NOT_COMPUTABLE, REPRODUCED
+from etl.analysis.exemptions import load_exemptions
+from etl.analysis.reproduce import DEFAULT_DECISIONS, DEFAULT_SPEC, Reproduction, reproduce
+from etl.analysis.views import read_patients, read_table
+
+__all__ = ["DEFAULT_DECISIONS", "DEFAULT_SPEC", "DIFFERS", "NOT_COMPUTABLE", "REPRODUCED", "Reproduction",
+           "estimators", "load_exemptions", "read_patients", "read_table", "reproduce"]
