@@ -1,0 +1,71 @@
+"""Write the reproduction report of a database: statistics.json, report.html, figure1-3.png, audit.txt."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+
+from etl.analysis import DEFAULT_DECISIONS, DEFAULT_SPEC, Reproduction, load_exemptions, read_patients, read_table
+from etl.analysis.reproduce import load_spec, reproduce
+from etl.analysis.views import TABLE_VIEWS
+from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, render_text, run_audit
+from etl.audit.model import Catalog
+from etl.errors import InputError
+from etl.report.figures import draw_figure
+from etl.report.html import Tables, render_report
+
+LAYOUT = Path(__file__).with_name("layout.yaml")
+STATISTICS_JSON = "statistics.json"
+REPORT_HTML = "report.html"
+AUDIT_TXT = "audit.txt"
+
+
+@dataclass(frozen=True)
+class Report:
+    html: Path
+    statistics: Path
+    figures: list[Path]
+    results: list[Reproduction]
+
+
+@cache
+def load_layout(path: Path = LAYOUT) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def write_report(
+    engine: Engine,
+    out_dir: Path,
+    decisions: Path | None = DEFAULT_DECISIONS,
+    published: Path = DEFAULT_PUBLISHED,
+    spec: Path = DEFAULT_SPEC,
+    rules: Path = DEFAULT_RULES,
+) -> Report:
+    """Read the views of `engine`, reproduce every published figure, and write the report into `out_dir`."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out_dir}: {exc.strerror}") from exc
+    patients = read_patients(engine)
+    views = {number: read_table(engine, number) for number in TABLE_VIEWS}
+    catalog = Catalog.load(published)
+    findings = run_audit(published, rules)
+    results = reproduce(patients, catalog, findings, load_exemptions(decisions), spec)
+    by_id = {r.id: r for r in results}
+
+    statistics = out_dir / STATISTICS_JSON
+    statistics.write_text(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n",
+                          encoding="utf-8")
+    (out_dir / AUDIT_TXT).write_text(render_text(findings), encoding="utf-8")
+    layout = load_layout()
+    subsets, _ = load_spec(spec)
+    figures = [draw_figure(fig, patients, subsets, by_id, out_dir) for fig in layout["figures"]]
+    html = out_dir / REPORT_HTML
+    html.write_text(render_report(layout, Tables(views, by_id, catalog), results, findings), encoding="utf-8")
+    return Report(html=html, statistics=statistics, figures=figures, results=results)
