@@ -12,6 +12,7 @@ from etl import __version__
 from etl.cli.audit import audit
 from etl.cli.db import db
 from etl.cli.export import export
+from etl.cli.generate import generate
 from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
 from etl.cli.report import report
@@ -39,3 +40,4 @@ main.add_command(audit)
 main.add_command(quality)
 main.add_command(export)
 main.add_command(report)
+main.add_command(generate)
