@@ -70,13 +70,13 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
-def concept_fk(domain: str, *, nullable: bool = True, column: str | None = None) -> Any:
+def concept_fk(domain: str, *, nullable: bool = True, index: bool = True) -> Any:
     """A foreign key to `concept`; pair it with `domain_check` in __table_args__."""
     return mapped_column(
         String(80),
         ForeignKey("concept.concept_id"),
         nullable=nullable,
-        index=True,
+        index=index,
         comment=f"concept of domain {domain}",
     )
 
@@ -91,9 +91,9 @@ def lineage_fk() -> Any:
     )
 
 
-def changed_run_fk() -> Any:
+def changed_run_fk(index: bool = True) -> Any:
     return mapped_column(
-        Integer, ForeignKey("etl_run.run_id"), nullable=False, index=True, comment="run that last changed this row"
+        Integer, ForeignKey("etl_run.run_id"), nullable=False, index=index, comment="run that last changed this row"
     )
 
 
@@ -414,7 +414,8 @@ class DrugAdministration(Base):
 
     administration_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"), index=True)
-    transplant_id: Mapped[int] = mapped_column(Integer, ForeignKey("transplant.transplant_id"), index=True)
+    # transplant_id needs no index of its own: the unique key starts with it
+    transplant_id: Mapped[int] = mapped_column(Integer, ForeignKey("transplant.transplant_id"))
     therapy_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("bridging_therapy.therapy_id"), index=True)
     drug_id: Mapped[str] = concept_fk("drug", nullable=False)
     purpose: Mapped[str] = mapped_column(String(24))
@@ -575,7 +576,9 @@ class LabResult(Base):
     )
 
     lab_result_id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
-    patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"), index=True)
+    # indexes kept few on this largest table: patient_id leads the unique key; the value
+    # concept and change mark are filtered rarely and scanned cheaply
+    patient_id: Mapped[int] = mapped_column(Integer, ForeignKey("patient.patient_id"))
     transplant_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("transplant.transplant_id"), index=True)
     test_id: Mapped[str] = concept_fk("lab_test", nullable=False)
     result_date: Mapped[dt.date] = mapped_column(Date)
@@ -583,12 +586,12 @@ class LabResult(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0, comment="0, 1, ...: repeats of a test on one day")
     value_num: Mapped[float | None] = mapped_column(Double)
     value_comparator: Mapped[str | None] = mapped_column(String(2))
-    value_concept_id: Mapped[str | None] = concept_fk("hla_loss")
+    value_concept_id: Mapped[str | None] = concept_fk("hla_loss", index=False)
     unit: Mapped[str | None] = mapped_column(String(16), comment="UCUM")
     raw_row_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("raw_row.raw_row_id"), unique=True, comment="source row (lineage)"
     )
-    changed_run_id: Mapped[int] = changed_run_fk()
+    changed_run_id: Mapped[int] = changed_run_fk(index=False)
 
 
 metadata = Base.metadata

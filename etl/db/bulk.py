@@ -47,7 +47,8 @@ def python_values(df: pd.DataFrame, table: Table, dialect: str) -> list[tuple[An
         col = table.c[name]
         s = df[name]
         if isinstance(col.type, JSON):
-            s = s.map(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+            # JSON text passes through (the raw layer builds it column-wise); objects are encoded
+            s = s.map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False))
         elif isinstance(col.type, DateTime) and dialect == "sqlite":
             s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
         elif isinstance(col.type, Date):

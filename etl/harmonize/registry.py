@@ -71,8 +71,8 @@ def _plain(values: pd.Series, dates: bool = True) -> pd.Series:
     """Nullable pandas values → Python objects with None (datetime64 as datetime.date, or
     as datetime.datetime when `dates` is False)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        convert = (lambda v: v.date()) if dates else (lambda v: v.to_pydatetime())
-        return pd.Series([None if pd.isna(v) else convert(v) for v in values], index=values.index, dtype=object)
+        converted = pd.Series(values.dt.date if dates else values.dt.to_pydatetime(), index=values.index, dtype=object)
+        return converted.where(values.notna(), None)
     obj = values.astype(object)
     return obj.where(values.notna(), None)
 

@@ -62,15 +62,23 @@ def _insert_rows(conn: Connection, file_id: int, table: RawTable) -> None:
     if table.rows.empty:
         return
     first = stored_all_max(conn, RawRow.__table__, "raw_row_id") + 1
-    labels = list(table.columns)
-    cells = table.rows[labels].astype(object).where(table.rows[labels].notna(), None)
-    records = [dict(zip(labels, values, strict=True)) for values in cells.itertuples(index=False, name=None)]
     frame = pd.DataFrame(
         {
-            "raw_row_id": range(first, first + len(records)),
+            "raw_row_id": range(first, first + len(table.rows)),
             "file_id": file_id,
             "row_number": table.rows[ROW_NUMBER].astype(int).to_numpy(),
-            "cells": records,
+            "cells": cells_json(table.rows, list(table.columns)),
         }
     )
     bulk_insert(conn, RawRow.__table__, frame)
+
+
+def cells_json(rows: pd.DataFrame, labels: list[str]) -> pd.Series:
+    """Every row's cells as JSON object text {header: cell} in column order (pandas' C encoder;
+    it writes '/' as '\\/', which decodes to the same text)."""
+    if rows.empty:
+        return pd.Series([], dtype=object)
+    if not labels:
+        return pd.Series("{}", index=rows.index)
+    lines = rows[labels].to_json(orient="records", lines=True, force_ascii=False).split("\n")
+    return pd.Series(lines[: len(rows)], index=rows.index)

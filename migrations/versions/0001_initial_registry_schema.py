@@ -413,11 +413,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('raw_row_id', name=op.f('uq_lab_result_raw_row_id'))
     )
     with op.batch_alter_table('lab_result', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lab_result_changed_run_id'), ['changed_run_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_lab_result_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lab_result_test_id'), ['test_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lab_result_transplant_id'), ['transplant_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_lab_result_value_concept_id'), ['value_concept_id'], unique=False)
 
     op.create_table('pretransplant_toxicity',
     sa.Column('transplant_id', sa.Integer(), nullable=False),
@@ -510,13 +507,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_drug_administration_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_drug_administration_raw_row_id'), ['raw_row_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_drug_administration_therapy_id'), ['therapy_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_drug_administration_transplant_id'), ['transplant_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('drug_administration', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_drug_administration_transplant_id'))
         batch_op.drop_index(batch_op.f('ix_drug_administration_therapy_id'))
         batch_op.drop_index(batch_op.f('ix_drug_administration_raw_row_id'))
         batch_op.drop_index(batch_op.f('ix_drug_administration_patient_id'))
@@ -538,11 +533,8 @@ def downgrade() -> None:
 
     op.drop_table('pretransplant_toxicity')
     with op.batch_alter_table('lab_result', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lab_result_value_concept_id'))
         batch_op.drop_index(batch_op.f('ix_lab_result_transplant_id'))
         batch_op.drop_index(batch_op.f('ix_lab_result_test_id'))
-        batch_op.drop_index(batch_op.f('ix_lab_result_patient_id'))
-        batch_op.drop_index(batch_op.f('ix_lab_result_changed_run_id'))
 
     op.drop_table('lab_result')
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
