@@ -1,0 +1,55 @@
+"""Reading exports back, and a second night that changes one patient and deletes another."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tests.fhir.conftest import NIGHT
+
+CHANGED_KEY = "2020-001"  # its CD34+ dose changes on night 2
+DELETED_KEY = "2021-007"  # it leaves the registry on night 2
+
+
+def second_night(tmp: Path) -> Path:
+    night = tmp / "night2"
+    shutil.copytree(NIGHT, night)
+    en = night / "registry_en_20240101.csv"
+    text = en.read_text(encoding="utf-8")
+    assert ",0.6,1.25," in text
+    en.write_text(text.replace(",0.6,1.25,", ",0.9,1.25,"), encoding="utf-8")
+    ru = night / "registry_ru_20240101.csv"
+    lines = ru.read_bytes().split(b"\n")
+    kept = [line for line in lines if DELETED_KEY.encode() not in line]
+    assert len(kept) == len(lines) - 1
+    ru.write_bytes(b"\n".join(kept))
+    return night
+
+
+def ndjson_resources(folder: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(folder.glob("*.ndjson")):
+        if path.name == "deleted.ndjson":
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            yield json.loads(line)
+
+
+def bundle_entries(folder: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(folder.glob("*.json")):
+        yield from json.loads(path.read_text(encoding="utf-8"))["entry"]
+
+
+def file_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def patient_refs(resource: dict[str, Any]) -> set[str]:
+    """The Patient references of a resource (its subject, individual or targets)."""
+    refs = {resource.get(k, {}).get("reference") for k in ("subject", "individual")}
+    refs |= {t["reference"] for t in resource.get("target", []) if t["reference"].startswith("Patient/")}
+    if resource["resourceType"] == "Patient":
+        refs.add(f"Patient/{resource['id']}")
+    return {r for r in refs if r}
