@@ -28,7 +28,7 @@ def hsct(*args: str) -> str:
 @pytest.fixture
 def loaded_db(db_url: str) -> str:
     """A database after one real nightly run of tests/data/night_small (3 patients, labs)."""
-    hsct("run", "--source", str(NIGHT), "--db", db_url)
+    hsct("run", "--source", str(NIGHT), "--db", db_url, "--wait")
     return db_url
 
 
