@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -88,9 +89,12 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Keep the bundles here (default: temp)."
 )
+@click.option(
+    "--url", default=None, help="Send to this FHIR endpoint instead of the partner's base_url (a test server)."
+)
 @validate_option
 @db_option
-def push(partner: str, out_dir: Path | None, validate: str, db_url: str | None) -> None:
+def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_url: str | None) -> None:
     """Send the partner's FHIR server what changed since its last acknowledged push, as
     transaction Bundles, retrying on 5xx and time-outs; record what it acknowledged.
 
@@ -99,6 +103,8 @@ def push(partner: str, out_dir: Path | None, validate: str, db_url: str | None) 
         hsct export push --partner demo
     """
     p = get_partner(partner)
+    if url:
+        p = replace(p, base_url=url.rstrip("/"))
     engine = make_engine(resolve_url(db_url))
     start = time.perf_counter()
     try:
