@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+import pytest
+from sqlalchemy import Engine, create_engine, text
 
+from etl.db import make_engine, upgrade
 from etl.extract import ROW_NUMBER, RawTable
+from etl.load.concepts import sync_concepts
 from etl.load.patients import load_patients
 from etl.load.raw import store_raw
 from etl.run.bookkeeping import start_run
 from schemas.records import PatientRecord
+from tests.conftest import PG_SKIP, _fresh_pg_schema
 from tests.load.records import ALIVE_NO_RELAPSE, frame, make
 
 CODE = "Код пациента"
@@ -47,3 +53,22 @@ def small_cohort() -> list[PatientRecord]:
                             "cause_of_death": "sos", "last_contact_date": dt.date(2019, 6, 30),
                             "bridging_therapy": "flu_based", "conditioning": "ric_mel"}),
     ]
+
+
+@contextmanager
+def sqlite_and_postgresql(tmp_path: Path, pg_admin: Engine | None) -> Iterator[tuple[Engine, Engine]]:
+    """A migrated SQLite and PostgreSQL database side by side (skips without PostgreSQL)."""
+    if pg_admin is None:
+        pytest.skip(PG_SKIP)
+    schema, url = _fresh_pg_schema(pg_admin)
+    engines = (make_engine(f"sqlite:///{tmp_path / 'a.db'}"), make_engine(url))
+    try:
+        for e in engines:
+            upgrade(e)
+            sync_concepts(e)
+        yield engines
+    finally:
+        for e in engines:
+            e.dispose()
+        with create_engine(pg_admin.url, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -6,15 +6,12 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, create_engine, delete, inspect, text
+from sqlalchemy import Engine, delete, inspect, text
 
 from etl.analysis import read_patients, read_table
 from etl.analysis.views import VIEWS
-from etl.db import make_engine, upgrade
-from etl.load.concepts import sync_concepts
 from schemas.tables import DrugAdministration, Person
-from tests.analysis.cohort import load_records, small_cohort
-from tests.conftest import PG_SKIP, _fresh_pg_schema
+from tests.analysis.cohort import load_records, small_cohort, sqlite_and_postgresql
 
 PERSONAL = {c.name for c in Person.__table__.columns} - {"patient_id"}
 
@@ -86,20 +83,8 @@ def test_no_view_carries_personal_data(engine: Engine) -> None:
 
 @pytest.fixture
 def both_engines(tmp_path, pg_admin: Engine | None) -> Iterator[tuple[Engine, Engine]]:  # type: ignore[no-untyped-def]
-    if pg_admin is None:
-        pytest.skip(PG_SKIP)
-    schema, url = _fresh_pg_schema(pg_admin)
-    engines = (make_engine(f"sqlite:///{tmp_path / 'a.db'}"), make_engine(url))
-    try:
-        for e in engines:
-            upgrade(e)
-            sync_concepts(e)
+    with sqlite_and_postgresql(tmp_path, pg_admin) as engines:
         yield engines
-    finally:
-        for e in engines:
-            e.dispose()
-        with create_engine(pg_admin.url, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def test_each_view_gives_the_same_rows_on_sqlite_and_postgresql(both_engines: tuple[Engine, Engine]) -> None:
