@@ -62,12 +62,18 @@ def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check
     return out
 
 
+def _lineage(name: str) -> list[str]:
+    """A table's lineage column: its source row, else its primary key (person has no source row of its own)."""
+    table = metadata.tables[name]
+    return ["raw_row_id"] if "raw_row_id" in table.c else [c.name for c in table.primary_key.columns]
+
+
 def _table_frame(conn: Connection, name: str, columns: set[str], checks: list[Check]) -> pd.DataFrame:
     table = metadata.tables[name]
     unknown = columns - set(table.c.keys())
     if unknown:
         raise CatalogError(f"frame {name}: no column {', '.join(sorted(unknown))}")
-    wanted = sorted(columns | ({"raw_row_id"} if "raw_row_id" in table.c else set()))
+    wanted = sorted(columns | set(_lineage(name)))
     data = pd.read_sql(select(*(table.c[c] for c in wanted)), conn)
     for check in checks:
         if check.check_type == "foreign_key":
@@ -90,7 +96,7 @@ def harmonized_frames(conn: Connection, checks: list[Check], run_id: int | None)
         elif name in metadata.tables:
             frame_checks = [c for c in mine if c.frame == name]
             data = _table_frame(conn, name, columns, frame_checks)
-            out[name] = Frame(data, ["raw_row_id"] if "raw_row_id" in data.columns else [])
+            out[name] = Frame(data, _lineage(name))
         else:
             raise CatalogError(f"frame {name!r} is neither a table nor a transform of etl.quality.rules")
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,11 @@ class QualityContext:
     def __init__(self, checks: list[Check]) -> None:
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         self.context = gx.get_context(mode="ephemeral")
+        # the ephemeral context makes a temporary folder for its docs site; ours goes where build_docs says
+        for site in (self.context.variables.data_docs_sites or {}).values():
+            temporary = site.get("store_backend", {}).get("base_directory")
+            if temporary and Path(temporary).is_dir() and not any(Path(temporary).iterdir()):
+                shutil.rmtree(temporary, ignore_errors=True)
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("hsct")
         self.checks = checks
@@ -98,7 +104,7 @@ class QualityContext:
         column = checked_column(check)
         keep = [*check.columns, *([column] if column else []), *frame.lineage]
         sample = [
-            {k: _plain(v) for k, v in row.items() if k in keep}
+            {k: _plain(v) for k, v in row.items() if k in keep} if isinstance(row, dict) else {"index": _plain(row)}
             for row in result.get("partial_unexpected_index_list", [])
         ]
         percent = result.get("unexpected_percent")
