@@ -79,8 +79,9 @@ class Tables:
             return self._with_printed(shown, f"Д+{num(entry['value'])}" if entry else "", cell["id"])
         if show == "range_median":
             median = self.results.get(cell["median"])
-            shown = "—" if value is None or median is None or median.computed is None else (
-                f"{num(value[0])}–{num(value[1])} (медиана / median {num(median.computed, 1)})")
+            mid = None if median is None else median.computed
+            shown = "—" if value is None or mid is None else (
+                f"{num(value[0])}–{num(value[1])} (медиана / median {num(mid, 0 if mid % 1 == 0 else 1)})")
             printed = f"{entry['min']}–{entry['max']} (медиана {self.catalog.entries[cell['median']]['value']})"
             return self._with_printed(shown, printed, cell["id"]) + _status(median)
         return self._with_printed("—" if value is None else str(value), "", cell["id"])
