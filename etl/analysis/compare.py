@@ -3,7 +3,9 @@
 The rounding rule (the paper's own, see study/audit_rules.yaml `percent_rounding`): the computed,
 unrounded value is rounded half up to as many decimals as the printed value carries (92 -> 0,
 87.5 -> 1, 31.25 -> 2, 0.003 -> 3) and must then equal it. Counts and denominators must be equal.
-A p-value printed "n.s." is reproduced by any p >= 0.05 (Methods: p < 0.05 is significant).
+A p-value printed "n.s." is reproduced by any p >= 0.05 (Methods: p < 0.05 is significant). The one
+exception is data, not code: a percentage the cohort's decisions file marks `pct_rule: truncate` (the
+paper truncated that cell where it rounds elsewhere) is compared truncated.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ ALPHA = 0.05
 NOT_SIGNIFICANT = "n.s."
 
 REPRODUCED, DIFFERS, NOT_COMPUTABLE = "reproduced", "differs", "not computable"
+Mismatch = tuple[str, str]  # (part of the entry: n | denom | pct | value | min | max | p, in words)
 
 
-def same_at_precision(value: float | int, printed: float | int) -> bool:
-    return at_precision(value, decimals(printed), "round") == Decimal(str(printed))
+def same_at_precision(value: float | int, printed: float | int, rule: str = "round") -> bool:
+    return at_precision(value, decimals(printed), rule) == Decimal(str(printed))
 
 
 def published_value(entry: dict[str, Any]) -> Any:
@@ -36,39 +39,39 @@ def published_value(entry: dict[str, Any]) -> Any:
     return entry["value"]
 
 
-def mismatches(entry: dict[str, Any], computed: Computed) -> list[str]:
-    """What does not match, in words; empty when the computed value reproduces the printed one."""
+def mismatches(entry: dict[str, Any], computed: Computed, pct_rule: str = "round") -> list[Mismatch]:
+    """What does not match; empty when the computed value reproduces the printed one."""
     kind, value = entry["kind"], computed.value
     if kind == "count":
-        return _count_mismatches(entry, computed)
+        return _count_mismatches(entry, computed, pct_rule)
     if kind == "range":
-        return [f"{end} {got:g} ≠ printed {want}" for end, got, want in zip(("min", "max"), value,
-                (entry["min"], entry["max"]), strict=True) if not same_at_precision(got, want)]
+        ends = zip(("min", "max"), value, (entry["min"], entry["max"]), strict=True)
+        return [(end, f"{end} {got:g} ≠ printed {want}") for end, got, want in ends if not same_at_precision(got, want)]
     if kind == "p_value":
         printed = entry["p"]
         if printed == NOT_SIGNIFICANT:
-            return [] if value >= ALPHA else [f"p = {value:.4g} < {ALPHA}, printed n.s."]
-        return [] if same_at_precision(value, printed) else [f"p = {value:.4g} ≠ printed {printed}"]
+            return [] if value >= ALPHA else [("p", f"p = {value:.4g} < {ALPHA}, printed n.s.")]
+        return [] if same_at_precision(value, printed) else [("p", f"p = {value:.4g} ≠ printed {printed}")]
     printed = entry["value"]
-    return [] if same_at_precision(value, printed) else [f"{value:.6g} ≠ printed {printed}"]
+    return [] if same_at_precision(value, printed) else [("value", f"{value:.6g} ≠ printed {printed}")]
 
 
-def _count_mismatches(entry: dict[str, Any], computed: Computed) -> list[str]:
+def _count_mismatches(entry: dict[str, Any], computed: Computed, pct_rule: str) -> list[Mismatch]:
     out = []
     if computed.n != entry["n"]:
-        out.append(f"n = {computed.n} ≠ printed {entry['n']}")
+        out.append(("n", f"n = {computed.n} ≠ printed {entry['n']}"))
     if "denom" in entry and computed.denom != entry["denom"]:
-        out.append(f"denominator {computed.denom} ≠ printed {entry['denom']}")
+        out.append(("denom", f"denominator {computed.denom} ≠ printed {entry['denom']}"))
     if "pct" in entry:
         if computed.pct is None:
-            out.append(f"no percentage (empty denominator), printed {entry['pct']}%")
-        elif not same_at_precision(computed.pct, entry["pct"]):
-            out.append(f"{computed.pct:.4g}% ≠ printed {entry['pct']}%")
+            out.append(("pct", f"no percentage (empty denominator), printed {entry['pct']}%"))
+        elif not same_at_precision(computed.pct, entry["pct"], pct_rule):
+            out.append(("pct", f"{computed.pct:.4g}% ≠ printed {entry['pct']}%"))
     return out
 
 
-def status(entry: dict[str, Any], computed: Computed | None) -> tuple[str, list[str]]:
+def status(entry: dict[str, Any], computed: Computed | None, pct_rule: str = "round") -> tuple[str, list[Mismatch]]:
     if computed is None or computed.value is None:
         return NOT_COMPUTABLE, []
-    found = mismatches(entry, computed)
+    found = mismatches(entry, computed, pct_rule)
     return (DIFFERS, found) if found else (REPRODUCED, [])

@@ -1,8 +1,9 @@
 """Reproduce every published statistic from the views: computed value, status and, for a `differs`, why.
 
 A `differs` is explained, in this order, by the cohort's decisions file (a choice recorded by the
-synthetic cohort), else by an `inconsistent` finding of the consistency audit naming the id (the
-printed figures cannot all be true), else it is a defect of the pipeline.
+synthetic cohort, when it exempts the parts of the entry that differ), else by an `inconsistent`
+finding of the consistency audit that puts the id in question (the printed figures cannot all be
+true), else it is a defect of the pipeline.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from etl.analysis.compare import DIFFERS, NOT_COMPUTABLE, published_value, status
 from etl.analysis.compute import Computed, compute
+from etl.analysis.exemptions import Decision
 from etl.audit import Finding
 from etl.audit.model import Catalog, read_yaml
 from etl.errors import InputError
@@ -73,26 +75,29 @@ def _inconsistencies(findings: list[Finding]) -> dict[str, list[Finding]]:
     return by_id
 
 
-def _explain(stat_id: str, exemptions: dict[str, str], audit: dict[str, list[Finding]]) -> tuple[str, str]:
+def _explain(stat_id: str, parts: set[str], decision: Decision | None,
+             audit: dict[str, list[Finding]]) -> tuple[str, str]:
     cited = "; ".join(f"[{f.rule}] {f.arithmetic}" for f in audit.get(stat_id, []))
-    if stat_id in exemptions:
+    if decision is not None and decision.covers(parts):
         also = f" (audit: {cited})" if cited else ""
-        return COHORT_CHOICE, f"the cohort's decision: {exemptions[stat_id]}{also}"
+        return COHORT_CHOICE, f"the cohort's decision {decision.reason}{also}"
     if cited:
         return PUBLISHED_INCONSISTENCY, f"the printed figures cannot all be true: {cited}"
     return DEFECT, "neither the cohort's decisions nor the audit explain it: a defect to fix"
 
 
 def _one(stat_id: str, entry: dict[str, Any], computed: Computed | None, spec_note: str,
-         exemptions: dict[str, str], audit: dict[str, list[Finding]]) -> Reproduction:
-    state, problems = status(entry, computed)
+         decision: Decision | None, audit: dict[str, list[Finding]]) -> Reproduction:
+    rule = decision.pct_rule if decision else "round"
+    state, problems = status(entry, computed, rule)
     parts = [p for p in (computed.detail if computed else "no computation in study/reproduction.yaml", spec_note) if p]
     reason = None
     if state == DIFFERS:
-        reason, why = _explain(stat_id, exemptions, audit)
-        parts = ["; ".join(problems), why, *parts]
-    elif state == NOT_COMPUTABLE and stat_id in exemptions:
-        parts.append(f"the cohort's decision: {exemptions[stat_id]}")
+        reason, why = _explain(stat_id, {part for part, _ in problems}, decision, audit)
+        parts = ["; ".join(text for _, text in problems), why, *parts]
+    elif decision is not None and (rule != "round" or state == NOT_COMPUTABLE):
+        parts.append(f"percentage compared {rule}d, as the cohort's decision {decision.reason}"
+                     if rule != "round" else f"the cohort's decision {decision.reason}")
     count = entry["kind"] == "count" and computed is not None
     return Reproduction(
         id=stat_id, kind=entry["kind"], published=published_value(entry),
@@ -106,7 +111,7 @@ def reproduce(
     patients: pd.DataFrame,
     catalog: Catalog,
     findings: list[Finding],
-    exemptions: dict[str, str],
+    decisions: dict[str, Decision],
     spec_path: Path = DEFAULT_SPEC,
 ) -> list[Reproduction]:
     """One Reproduction per catalog id, in the catalog's order."""
@@ -119,5 +124,5 @@ def reproduce(
     for stat_id, entry in catalog.entries.items():
         spec = specs.get(stat_id)
         computed = compute(patients, spec, subsets) if spec else None
-        out.append(_one(stat_id, entry, computed, (spec or {}).get("note", ""), exemptions, audit))
+        out.append(_one(stat_id, entry, computed, (spec or {}).get("note", ""), decisions.get(stat_id), audit))
     return out

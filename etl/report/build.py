@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
-from etl.analysis import DEFAULT_DECISIONS, DEFAULT_SPEC, Reproduction, load_exemptions, read_patients, read_table
+from etl.analysis import DEFAULT_DECISIONS, DEFAULT_SPEC, Reproduction, load_decisions, read_patients, read_table
 from etl.analysis.reproduce import load_spec, reproduce
 from etl.analysis.views import TABLE_VIEWS
 from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, render_text, run_audit
@@ -56,7 +56,7 @@ def write_report(
     views = {number: read_table(engine, number) for number in TABLE_VIEWS}
     catalog = Catalog.load(published)
     findings = run_audit(published, rules)
-    results = reproduce(patients, catalog, findings, load_exemptions(decisions), spec)
+    results = reproduce(patients, catalog, findings, load_decisions(decisions), spec)
     by_id = {r.id: r for r in results}
 
     statistics = out_dir / STATISTICS_JSON
