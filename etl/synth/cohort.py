@@ -154,7 +154,7 @@ def _survival(df: pd.DataFrame, spec: CohortSpec, rng: np.random.Generator) -> d
     for i, cause in enumerate(df["cause"]):
         if not dead[i]:
             continue
-        w = (int(rday[i]) + 20, int(rday[i]) + 700) if cause == "relapse" else DEATH_WINDOWS[cause]
+        w = (int(rday[i]) + 20, int(rday[i]) + 1400) if cause == "relapse" else DEATH_WINDOWS[cause]
         lo[i] = max(w[0], last[i] + 1)
         hi[i] = max(w[1], lo[i] + 30)
     follow = np.maximum(last + 14, 45)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from etl.synth.cohort import build
+from etl.synth.inject import plan, write_file_errors, write_manifest
 from etl.synth.labs import cohort_labs
 from etl.synth.night import write_night
 from etl.synth.records import to_records, validate
@@ -38,10 +39,11 @@ def generate(
     validate(records) if len(records) <= 5000 else None
     labs = cohort_labs(records, rng)
     write_truth(out, records, labs)
-    report["files"] = write_night(out, NIGHT, records, labs, rng)
+    bads = plan(records, rng) if inject_errors else None
+    manifest = write_night(out, NIGHT, records, labs, rng, bads)
     if inject_errors:
-        from etl.synth.inject import inject
-
-        report["injected"] = inject(out, NIGHT, records, rng)
+        manifest += write_file_errors(out, NIGHT, records, rng)
+        write_manifest(out, manifest)
+        report["injected"] = len(manifest)
     report["patients"] = len(records)
     return report

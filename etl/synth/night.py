@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import xlsxwriter
 
+from etl.synth.inject import Bad, render_bad
 from etl.synth.labs_feed import write_labs
 from etl.synth.messy import Mess
 from etl.synth.registry import headers, render
@@ -77,21 +78,31 @@ def _xlsx_cells(cells: list[str], header: list[str]) -> list[Any]:
     return out
 
 
-def write_night(out: Path, night: str, patients: list[P], labs: list[P], rng: np.random.Generator) -> dict[str, Any]:
-    """Write every feed file of the night; returns where each patient's rows went (for error injection)."""
+def write_night(
+    out: Path, night: str, patients: list[P], labs: list[P], rng: np.random.Generator, bads: list[Bad] | None = None
+) -> list[dict[str, Any]]:
+    """Write every feed file of the night, bad rows appended at the end; returns the manifest rows for them."""
     rows = feed_rows(patients, rng)
     ru = rows["ru"]
     cut = round(len(ru) * 0.6)
-    xlsx_rows, csv_rows = ru[:cut], ru[cut:]
+    names = {"ru_xlsx": f"registry_ru_{night}.xlsx", "ru_csv": f"registry_ru_{night}.csv",
+             "en": f"registry_en_{night}.csv"}
+    flavours = {"ru_xlsx": (Mess(rng, "ru"), headers("ru")),
+                "ru_csv": (Mess(rng, "ru", ascii_only=True), headers("ru", ascii_only=True)),
+                "en": (Mess(rng, "en"), headers("en"))}
+    cells = {"ru_xlsx": [render(p, flavours["ru_xlsx"][0]) for p in ru[:cut]],
+             "ru_csv": [render(p, flavours["ru_csv"][0]) for p in ru[cut:]],
+             "en": [render(p, flavours["en"][0]) for p in rows["en"]]}
+    manifest: list[dict[str, Any]] = []
+    for bad in bads or []:
+        m, header = flavours[bad.target]
+        cells[bad.target].append(render_bad(bad, m, headers("ru") if bad.target == "ru_xlsx" else header))
+        column = bad.column if bad.target != "ru_csv" or bad.column is None else header[headers("ru").index(bad.column)]
+        manifest.append({"file": names[bad.target], "row": len(cells[bad.target]) + 1, "column": column,
+                         "kind": bad.kind, "expected_reason": bad.reason})
     h_ru = headers("ru")
-    m = Mess(rng, "ru")
-    write_xlsx(out / f"registry_ru_{night}.xlsx", h_ru, [_xlsx_cells(render(p, m), h_ru) for p in xlsx_rows])
-    m_ascii = Mess(rng, "ru", ascii_only=True)
-    h_ascii = headers("ru", ascii_only=True)
-    (out / f"registry_ru_{night}.csv").write_bytes(
-        csv_bytes(h_ascii, [render(p, m_ascii) for p in csv_rows], ";", "cp1251"))
-    m_en = Mess(rng, "en")
-    (out / f"registry_en_{night}.csv").write_bytes(
-        csv_bytes(headers("en"), [render(p, m_en) for p in rows["en"]], ",", "utf-8-sig"))
+    write_xlsx(out / names["ru_xlsx"], h_ru, [_xlsx_cells(c, h_ru) for c in cells["ru_xlsx"]])
+    (out / names["ru_csv"]).write_bytes(csv_bytes(flavours["ru_csv"][1], cells["ru_csv"], ";", "cp1251"))
+    (out / names["en"]).write_bytes(csv_bytes(headers("en"), cells["en"], ",", "utf-8-sig"))
     write_labs(out, night, patients, labs, rng)
-    return {"ru_xlsx": len(xlsx_rows), "ru_csv": len(csv_rows), "en": len(rows["en"])}
+    return manifest

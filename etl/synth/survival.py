@@ -168,7 +168,7 @@ def _anneal(p: SurvivalProblem, rng: np.random.Generator, iterations: int) -> tu
 
 
 def solve(
-    p: SurvivalProblem, rng: np.random.Generator, iterations: int = 10000, restarts: int = 3
+    p: SurvivalProblem, rng: np.random.Generator, iterations: int = 20000, restarts: int = 4
 ) -> tuple[np.ndarray, np.ndarray]:
     """Annealed search over follow-up times (alive) and death days; returns (transplant offset, death day).
 

@@ -1,0 +1,22 @@
+"""One generated study night per test session (the CLI entry point, as a user runs it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from etl.cli import main
+
+
+def run_generate(out: Path, *args: str) -> None:
+    result = CliRunner().invoke(main, ["generate", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+@pytest.fixture(scope="session")
+def study_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("night") / "20240101"
+    run_generate(out, "--inject-errors")
+    return out
