@@ -64,8 +64,9 @@ VOCAB = {
                           "combined": ["комбинированный", "combined"]}),
     "hla_loss": _syn({"loss": ["да", "yes"], "no_loss": ["нет", "no"], "not_tested": ["не исследовано", "not tested"]}),
     "vital_status": _syn({"alive": ["жив", "alive"], "dead": ["умер", "dead"]}),
-    "cause_of_death": _syn({"relapse": ["рецидив", "relapse"], "sos": ["ССО", "SOS"], "infection": ["инфекция",
-                            "infection"], "gvhd": ["РТПХ", "GVHD"], "tma": ["ТМА", "TMA"], "other": ["другое", "other"]}),
+    "cause_of_death": _syn({"relapse": ["рецидив", "relapse"], "sos": ["ССО", "SOS"],
+                            "infection": ["инфекция", "infection"], "gvhd": ["РТПХ", "GVHD"], "tma": ["ТМА", "TMA"],
+                            "other": ["другое", "other"]}),
 }
 TRUE = {norm(s) for s in ("да", "yes", "+", "1", "3 препарата", "triple IT")}
 FALSE = {norm(s) for s in ("нет", "no", "-", "0")}
