@@ -36,8 +36,11 @@ def copies(truth: Path, k: int) -> list:  # type: ignore[type-arg]
         for r in base:
             year, number = r.patient_key.split("-")
             key = f"{year}-{i:03d}{number}"
-            out.append(r.model_copy(update={"patient_key": key, "registry_code_ru": f"ТГСК-{key}",
-                                            "registry_code_en": f"HSCT-{key}"}))
+            out.append(
+                r.model_copy(
+                    update={"patient_key": key, "registry_code_ru": f"ТГСК-{key}", "registry_code_en": f"HSCT-{key}"}
+                )
+            )
     return out
 
 
@@ -68,9 +71,11 @@ def main() -> None:
             write_report(engine, Path(tmp) / "out", decisions=None)
             t4 = time.perf_counter()
             engine.dispose()
-            print(f"{len(records):>7} patients: views {t1 - t0:6.2f} s ({sum(len(v) for v in views)} table rows), "
-                  f"157 statistics {t2 - t1:6.2f} s, 3 figures {t3 - t2:6.2f} s, whole report {t4 - t3:6.2f} s",
-                  flush=True)
+            print(
+                f"{len(records):>7} patients: views {t1 - t0:6.2f} s ({sum(len(v) for v in views)} table rows), "
+                f"157 statistics {t2 - t1:6.2f} s, 3 figures {t3 - t2:6.2f} s, whole report {t4 - t3:6.2f} s",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -14,11 +14,20 @@ from etl.report import STATISTICS_JSON, write_report
 
 
 @click.command("report")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write statistics.json, report.html, figure1-3.png and audit.txt into.")
-@click.option("--decisions", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DECISIONS,
-              show_default=True, help="The synthetic cohort's decisions file (ids it exempts, and why); "
-              "ignored when absent.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write statistics.json, report.html, figure1-3.png and audit.txt into.",
+)
+@click.option(
+    "--decisions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DECISIONS,
+    show_default=True,
+    help="The synthetic cohort's decisions file (ids it exempts, and why); ignored when absent.",
+)
 @db_option
 def report(out_dir: Path, decisions: Path, db_url: str | None) -> None:
     """Reproduce every published statistic from the analysis views and write the report.
@@ -44,8 +53,10 @@ def report(out_dir: Path, decisions: Path, db_url: str | None) -> None:
         engine.dispose()
     counts = Counter(r.status for r in result.results)
     reasons = Counter(r.reason for r in result.results if r.reason)
-    click.echo(f"{len(result.results)} published statistics: "
-               + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("reproduced", "differs", "not computable"))
-               + (" (differs: " + ", ".join(f"{n} {k}" for k, n in sorted(reasons.items())) + ")" if reasons else ""))
+    click.echo(
+        f"{len(result.results)} published statistics: "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("reproduced", "differs", "not computable"))
+        + (" (differs: " + ", ".join(f"{n} {k}" for k, n in sorted(reasons.items())) + ")" if reasons else "")
+    )
     click.echo(f"{out_dir / STATISTICS_JSON}")
     click.echo(f"{result.html}")
