@@ -53,6 +53,12 @@ def compile_path(path: str) -> Setter:
             raise ValueError(f"bad element path {path!r}")
         segments.append((m.group(1), m.group(3) if m.group(2) else None))
     *parents, (last, last_index) = segments
+    if not parents and last_index is None:
+
+        def set_plain(resource: dict[str, Any], value: Any) -> None:
+            resource[last] = value
+
+        return set_plain
 
     def setter(resource: dict[str, Any], value: Any) -> None:
         node = resource

@@ -18,6 +18,7 @@ class BuildContext:
     run_instants: dict[int, str]
     # per chunk of patients
     patient_ids: dict[int, str] = field(default_factory=dict)  # patient_id -> Patient id (pseudonym)
+    patient_refs: dict[int, dict[str, str]] = field(default_factory=dict)  # patient_id -> {"reference": ...}
     shifts: dict[int, int] = field(default_factory=dict)  # patient_id -> days (date shift mode)
     source_files: dict[int, list[str]] = field(default_factory=dict)  # patient_id -> file names
     targets: dict[int, list[str]] = field(default_factory=dict)  # patient_id -> "Type/id" of its resources

@@ -1,10 +1,12 @@
 """The FHIR export: the partner's resources, chunk by chunk of patients, streamed to disk.
 
-Patients are processed in the order of their pseudonyms (so that no two partners'
-files line up), a chunk at a time: one query per source table, the profiles built
-as dicts, a sample (or all) validated by the R4 models, each patient's resources
-handed to the writer. The ledger then records what the partner was given, and
-`export_batch` what the export held.
+Patients are taken in the order of their pseudonyms (so that no two partners' files
+line up), in chunks: one query per source table, the profiles built as dicts, a
+sample (or all) validated by the R4 models, each patient's resources written out
+(etl/fhir/chunks.py). Chunks run in parallel worker processes, one per core; NDJSON
+parts are joined in chunk order, so the output is the same for any number of
+workers. The ledger then records what the partner was given, and `export_batch`
+what the export held.
 
 The live tables are the last published batch (the quality gate keeps them so),
 so exporting them exports only published data.
@@ -13,35 +15,31 @@ so exporting them exports only published data.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import shutil
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Engine, insert
 
 from etl.db.bulk import upsert
 from etl.errors import InvalidFhirError
-from etl.fhir.build import Built, build_profile
-from etl.fhir.changes import (
-    baseline,
-    current_patients,
-    deleted_patients,
-    latest_run,
-    resolve_since,
-    run_instants,
-)
-from etl.fhir.concepts import ConceptIndex
-from etl.fhir.context import BuildContext
-from etl.fhir.mapping import Mapping, Profile, load_mapping
+from etl.fhir.changes import baseline, current_patients, deleted_patients, latest_run, resolve_since, run_instants
+from etl.fhir.chunks import ChunkJob, ChunkResult, context, run_chunk
+from etl.fhir.mapping import Mapping, load_mapping
 from etl.fhir.partners import Partner
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
-from etl.fhir.source import read_source, read_source_files
 from etl.fhir.validate import Validator
-from etl.fhir.writers import Writer, make_writer
+from etl.fhir.writers import DELETED, join_parts, make_writer, write_manifest
 from schemas.export import ExportBatch, ExportLedger
 
 CHUNK = 2000  # patients per chunk
+SAMPLE_EVERY = 100
+NO_RUN = "1970-01-01T00:00:00+00:00"
 
 
 @dataclass
@@ -63,14 +61,14 @@ class ExportResult:
         return sum(self.counts.values())
 
 
-def study_resource(mapping: Mapping, ctx: BuildContext) -> dict[str, Any]:
+def study_resource(mapping: Mapping, concepts: Any, study_id: str) -> dict[str, Any]:
     spec = mapping.study
     return {
         "resourceType": "ResearchStudy",
-        "id": ctx.study_id,
+        "id": study_id,
         "title": spec["title"],
         "status": spec["status"],
-        "arm": [{"name": a["name"], "type": ctx.concepts[a["concept"]]} for a in spec["arms"]],
+        "arm": [{"name": a["name"], "type": concepts[a["concept"]]} for a in spec["arms"]],
     }
 
 
@@ -79,45 +77,8 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[i : i + size]
 
 
-def _build_chunk(
-    conn: Connection, mapping: Mapping, ctx: BuildContext, chunk: list[int], validator: Validator
-) -> dict[int, list[tuple[str, dict[str, Any]]]]:
-    """Every resource of these patients: patient_id → [(local key, resource)], in writing order."""
-    types = ctx.partner.resource_types
-    ctx.patient_ids = {p: ctx.pseudo.id(patient_key(p)) for p in chunk}
-    if ctx.shift_dates:
-        ctx.shifts = {p: ctx.pseudo.shift_days(p) for p in chunk}
-    frames = {}
-    for source, profiles in mapping.by_source(types).items():
-        cols = set().union(*(p.columns() for p in profiles))
-        frames[source] = read_source(conn, source, cols, chunk)
-    per_patient: dict[int, list[tuple[str, dict[str, Any]]]] = {p: [] for p in chunk}
-    provenance: list[Profile] = []
-    for profile in mapping.profiles:
-        if profile.resource_type not in types:
-            continue
-        if profile.resource_type == "Provenance":
-            provenance.append(profile)
-            continue
-        _collect(build_profile(profile, frames[profile.source], ctx), per_patient, validator)
-    if provenance:
-        ctx.targets = {p: [f"{r['resourceType']}/{r['id']}" for _, r in items] for p, items in per_patient.items()}
-        ctx.source_files = read_source_files(conn, chunk)
-        for profile in provenance:
-            _collect(build_profile(profile, frames[profile.source], ctx), per_patient, validator)
-    return per_patient
-
-
-def _collect(built: Built, per_patient: dict[int, list[tuple[str, dict[str, Any]]]], validator: Validator) -> None:
-    validator.check(built.resources, built.profile.local_prefix())
-    order = sorted(range(len(built.ids)), key=lambda i: built.ids[i])
-    for i in order:
-        per_patient[built.patient_ids[i]].append((built.local_keys[i], built.resources[i]))
-
-
-def _deletes(pseudo: Pseudonymizer, keys: set[str], types: tuple[str, ...]) -> list[tuple[str, str]]:
-    out = [(k.split("/", 1)[0], pseudo.id(k)) for k in keys]
-    return sorted((t, i) for t, i in out if t in types)
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def export_fhir(
@@ -129,59 +90,65 @@ def export_fhir(
     validate: str = "sample",
     record_as: str | None = None,
     chunk_size: int = CHUNK,
+    workers: int | None = None,
 ) -> ExportResult:
     """Write the partner's export into `out_dir`; record it (ledger, export_batch)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    make_writer(fmt, out_dir, base_url=partner.base_url)  # an unknown format fails before any work
     mapping = load_mapping()
     pseudo = Pseudonymizer(partner.secret())
-    validator = Validator(validate)
+    url = engine.url.render_as_string(hide_password=False)
     with engine.connect() as conn:
         up_to = latest_run(conn)
         since_run = resolve_since(conn, since)
         instants = run_instants(conn)
-        ctx = BuildContext(
-            partner=partner,
-            pseudo=pseudo,
-            concepts=ConceptIndex.load(conn),
-            study_id=pseudo.id(mapping.study["key"]),
-            run_instants=instants,
-        )
         patients = current_patients(conn, since_run)
         gone = deleted_patients(conn, since_run)
-        order = sorted(patients, key=lambda p: pseudo.id(patient_key(p)))
         before = baseline(conn, partner.name, since_run, patients + gone) if since_run is not None else {}
-        transaction_time = instants.get(up_to, "1970-01-01T00:00:00+00:00") if up_to else "1970-01-01T00:00:00+00:00"
-        query = f"?_since={since_run}" if since_run is not None else ""
-        writer: Writer = make_writer(
-            fmt,
-            out_dir,
-            base_url=partner.base_url,
-            transaction_time=transaction_time,
-            request=f"{partner.base_url}/$export{query}",
-            files_url=partner.files_url,
-        )
-        result = ExportResult(partner.name, fmt, out_dir, since_run, up_to, patients=len(patients))
-        if "ResearchStudy" in partner.resource_types and (patients or since_run is None):
-            study = study_resource(mapping, ctx)
-            validator.check([study], "ResearchStudy")
-            writer.study(study)
-        ledger: list[dict[str, Any]] = []
-        for chunk in _chunks(order, chunk_size):
-            built = _build_chunk(conn, mapping, ctx, chunk, validator)
-            for p in chunk:
-                items = built[p]
-                keys = {k for k, _ in items}
-                removed = _deletes(pseudo, before.get(p, set()) - keys, partner.resource_types)
-                writer.patient(ctx.patient_ids[p], [r for _, r in items], removed)
-                ledger.append({"patient_id": p, "resource_keys": "\n".join(sorted(keys))})
-        patient_keyed = {p.local_prefix() for p in mapping.profiles if p.patient_keyed}
-        for p in sorted(gone, key=lambda p: pseudo.id(patient_key(p))):
-            keys = before.get(p, set()) | {f"{prefix}/{p}" for prefix in patient_keyed}
-            writer.patient(pseudo.id(patient_key(p)), [], _deletes(pseudo, keys, partner.resource_types))
-            ledger.append({"patient_id": p, "resource_keys": ""})
-        result.counts = writer.close()
+        base_job = ChunkJob(url, partner, fmt, out_dir, [], {}, validate, SAMPLE_EVERY, instants,
+                            {"base_url": partner.base_url})  # fmt: skip
+        ctx = context(base_job, conn, mapping)
+    order = sorted(patients, key=lambda p: pseudo.id(patient_key(p)))
+    gone = sorted(gone, key=lambda p: pseudo.id(patient_key(p)))
+    parts = out_dir / ".parts"
+
+    def job(n: int, chunk: list[int], removed: list[int]) -> ChunkJob:
+        folder = parts / f"{n:06d}" if fmt == "ndjson" else out_dir
+        wanted = set(chunk) | set(removed)
+        subset = {p: keys for p, keys in before.items() if p in wanted}
+        return ChunkJob(url, partner, fmt, folder, chunk, subset, validate, SAMPLE_EVERY, instants,
+                        base_job.writer_options, removed)  # fmt: skip
+
+    jobs = [job(n + 1, chunk, []) for n, chunk in enumerate(_chunks(order, chunk_size))]
+    if gone:
+        jobs.append(job(len(jobs) + 1, [], gone))
+    result = ExportResult(partner.name, fmt, out_dir, since_run, up_to, patients=len(patients))
     result.deleted_patients = len(gone)
-    result.deleted_resources = getattr(writer, "deleted", 0)
+    validator = Validator(validate)
+    counts: dict[str, int] = {}
+    if "ResearchStudy" in partner.resource_types and (patients or since_run is None):
+        study = study_resource(mapping, ctx.concepts, ctx.study_id)
+        validator.check([study], "ResearchStudy")
+        folder = parts / "000000" if fmt == "ndjson" else out_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        writer = make_writer(fmt, folder, base_url=partner.base_url)
+        writer.study(study)
+        counts = writer.close()
+    ledger: list[tuple[int, str]] = []
+    for done in _run(jobs, workers or default_workers()):
+        for name, n in done.counts.items():
+            counts[name] = counts.get(name, 0) + n
+        result.deleted_resources += done.deleted
+        validator.validated += done.validated
+        validator.errors += done.errors
+        ledger += done.ledger
+    if fmt == "ndjson":
+        join_parts(sorted(parts.iterdir()) if parts.exists() else [], out_dir)
+        shutil.rmtree(parts, ignore_errors=True)
+        query = f"?_since={since_run}" if since_run is not None else ""
+        time = instants.get(up_to, NO_RUN) if up_to else NO_RUN
+        write_manifest(out_dir, counts, time, f"{partner.base_url}/$export{query}", partner.files_url)
+    result.counts = dict(sorted((k, v) for k, v in counts.items() if k != DELETED))
     result.validated = validator.validated
     if validator.errors:
         shown = "\n  ".join(validator.errors[:20])
@@ -192,10 +159,22 @@ def export_fhir(
     return result
 
 
-def _record(engine: Engine, partner: Partner, result: ExportResult, ledger: list[dict[str, Any]], fmt: str) -> None:
+def _run(jobs: list[ChunkJob], workers: int) -> Iterator[ChunkResult]:
+    """The chunks' results in chunk order: in worker processes when more than one chunk and core."""
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(run_chunk, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(run_chunk, jobs)
+
+
+def _record(engine: Engine, partner: Partner, result: ExportResult, ledger: list[tuple[int, str]], fmt: str) -> None:
     with engine.begin() as conn:
         if result.up_to_run_id is not None and ledger:
-            rows = [{"partner": partner.name, "as_of_run_id": result.up_to_run_id, **row} for row in ledger]
+            rows = [
+                {"partner": partner.name, "patient_id": p, "as_of_run_id": result.up_to_run_id, "resource_keys": keys}
+                for p, keys in ledger
+            ]
             upsert(conn, ExportLedger.__table__, rows, ["partner", "patient_id", "as_of_run_id"])
         result.export_id = conn.execute(
             insert(ExportBatch.__table__).values(

@@ -150,12 +150,14 @@ def date(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[A
 @transform("pseudonym_identifier")
 def pseudonym_identifier(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
     system = ctx.partner.identifier_system
-    return [{"system": system, "value": ctx.patient_ids[p]} for p in frame["patient_id"].tolist()]
+    ids = ctx.patient_ids
+    return [{"system": system, "value": ids[p]} for p in frame["patient_id"].tolist()]
 
 
 @transform("patient_reference")
 def patient_reference(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
-    return [{"reference": f"Patient/{ctx.patient_ids[p]}"} for p in frame["patient_id"].tolist()]
+    refs = ctx.patient_refs
+    return [refs[p] for p in frame["patient_id"].tolist()]
 
 
 @transform("study_reference")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -11,13 +12,17 @@ import orjson
 from etl.errors import InputError
 
 MAX_OBSERVATIONS = 50  # per transaction Bundle (as the CIBMTR reporting guide caps it)
+DELETED = "deleted"
 
 
 def dumps(resource: dict[str, Any]) -> bytes:
-    return orjson.dumps(resource)
+    """Compact JSON (UTF-8, keys in the order built) and a newline."""
+    return orjson.dumps(resource, option=orjson.OPT_APPEND_NEWLINE)
 
 
 class Writer(Protocol):
+    deleted: int
+
     def study(self, resource: dict[str, Any]) -> None: ...
 
     def patient(self, patient_id: str, resources: list[dict[str, Any]], deletes: list[tuple[str, str]]) -> None: ...
@@ -26,14 +31,11 @@ class Writer(Protocol):
 
 
 class NdjsonWriter:
-    """One `<Type>.ndjson` per resource type, `deleted.ndjson` (a transaction Bundle of DELETEs
-    per patient, as the Bulk Data IG lists deletions), and `manifest.json`."""
+    """`<Type>.ndjson` per resource type and `deleted.ndjson` (a transaction Bundle of DELETEs per
+    patient, as the Bulk Data IG lists deletions); the manifest is written by `write_manifest`."""
 
-    def __init__(self, out: Path, transaction_time: str, request: str, files_url: str | None) -> None:
+    def __init__(self, out: Path) -> None:
         self.out = out
-        self.transaction_time = transaction_time
-        self.request = request
-        self.files_url = files_url.rstrip("/") if files_url else None
         self.files: dict[str, BinaryIO] = {}
         self.counts: dict[str, int] = {}
         self.deleted = 0
@@ -44,7 +46,6 @@ class NdjsonWriter:
             f = self.files[name] = (self.out / f"{name}.ndjson").open("wb")
             self.counts[name] = 0
         f.write(line)
-        f.write(b"\n")
         self.counts[name] += 1
 
     def study(self, resource: dict[str, Any]) -> None:
@@ -55,29 +56,47 @@ class NdjsonWriter:
             self._write(r["resourceType"], dumps(r))
         if deletes:
             entries = [{"request": {"method": "DELETE", "url": f"{t}/{i}"}} for t, i in deletes]
-            self._write("deleted", dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}))
+            self._write(DELETED, dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}))
             self.deleted += len(deletes)
 
-    def _url(self, name: str) -> str:
-        file = f"{name}.ndjson"
-        return f"{self.files_url}/{file}" if self.files_url else file
-
     def close(self) -> dict[str, int]:
+        """Counts per file (resource types, and `deleted`: Bundles)."""
         for f in self.files.values():
             f.close()
-        types = sorted(t for t in self.counts if t != "deleted")
-        manifest = {
-            "transactionTime": self.transaction_time,
-            "request": self.request,
-            "requiresAccessToken": False,
-            "output": [{"type": t, "url": self._url(t), "count": self.counts[t]} for t in types],
-            "deleted": [{"type": "Bundle", "url": self._url("deleted"), "count": self.counts["deleted"]}]
-            if "deleted" in self.counts
-            else [],
-            "error": [],
-        }
-        (self.out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
-        return {t: self.counts[t] for t in types}
+        return dict(self.counts)
+
+
+def join_parts(parts: list[Path], out: Path) -> None:
+    """Concatenate the parts' files of each name, in the parts' order, into `out`; remove the parts."""
+    names = sorted({f.name for part in parts for f in part.glob("*.ndjson")})
+    for name in names:
+        with (out / name).open("wb") as target:
+            for part in parts:
+                source = part / name
+                if source.exists():
+                    with source.open("rb") as f:
+                        shutil.copyfileobj(f, target, 1 << 20)
+    for part in parts:
+        shutil.rmtree(part)
+
+
+def write_manifest(
+    out: Path, counts: dict[str, int], transaction_time: str, request: str, files_url: str | None
+) -> None:
+    """manifest.json as a Bulk Data Access `$export` completion answer."""
+    base = files_url.rstrip("/") + "/" if files_url else ""
+    types = sorted(t for t in counts if t != DELETED)
+    manifest = {
+        "transactionTime": transaction_time,
+        "request": request,
+        "requiresAccessToken": False,
+        "output": [{"type": t, "url": f"{base}{t}.ndjson", "count": counts[t]} for t in types],
+        "deleted": [{"type": "Bundle", "url": f"{base}{DELETED}.ndjson", "count": counts[DELETED]}]
+        if counts.get(DELETED)
+        else [],
+        "error": [],
+    }
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 class BundleWriter:
@@ -97,7 +116,7 @@ class BundleWriter:
 
     def _bundle(self, name: str, entries: list[dict[str, Any]]) -> None:
         bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
-        (self.out / f"{name}.json").write_bytes(dumps(bundle) + b"\n")
+        (self.out / f"{name}.json").write_bytes(dumps(bundle))
 
     def study(self, resource: dict[str, Any]) -> None:
         self._bundle("0-study", [self._put(resource)])
@@ -123,13 +142,13 @@ class BundleWriter:
             self._bundle(f"{patient_id}-{n:02d}", entries)
 
     def close(self) -> dict[str, int]:
-        return dict(sorted(self.counts.items()))
+        return dict(self.counts)
 
 
 def make_writer(fmt: str, out: Path, **options: Any) -> Writer:
     """The writer of a format by name; a clear error for an unknown one."""
     if fmt == "ndjson":
-        return NdjsonWriter(out, options["transaction_time"], options["request"], options.get("files_url"))
+        return NdjsonWriter(out)
     if fmt == "bundle":
         return BundleWriter(out, options["base_url"])
     raise InputError(f"unknown export format {fmt!r}: use bundle or ndjson")

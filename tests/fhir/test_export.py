@@ -116,3 +116,18 @@ def test_bundles_carry_at_most_50_observations_and_the_provenance_last(tmp_path:
     assert first_urls[:2] == ["Condition/old2", "Patient/p1"] and "Observation/old1" in first_urls
     assert parts[-1]["entry"][-1]["resource"] == provenance
     assert sum(len(p["entry"]) for p in parts) == 124
+
+
+def test_output_is_the_same_for_any_chunk_size_and_number_of_workers(loaded_db: str, tmp_path: Path) -> None:
+    from etl.db import make_engine
+    from etl.fhir import export_fhir, get_partner
+
+    engine = make_engine(loaded_db)
+    for fmt in ("ndjson", "bundle"):
+        one = export_fhir(engine, get_partner("demo"), tmp_path / f"{fmt}-1", fmt, validate="all", workers=1)
+        many = export_fhir(
+            engine, get_partner("demo"), tmp_path / f"{fmt}-2", fmt, validate="all", workers=2, chunk_size=1
+        )
+        assert one.counts == many.counts and one.validated == many.validated == 102
+        assert file_bytes(tmp_path / f"{fmt}-1") == file_bytes(tmp_path / f"{fmt}-2")
+    engine.dispose()

@@ -1,0 +1,131 @@
+"""One chunk of patients, start to finish: read, build, validate, write. Run in a worker
+process (the export spreads chunks over the machine's cores) or in-process; the output
+does not depend on which."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.pool import NullPool
+
+from etl.db import make_engine
+from etl.fhir.build import Built, build_profile
+from etl.fhir.concepts import ConceptIndex
+from etl.fhir.context import BuildContext
+from etl.fhir.mapping import Mapping, Profile, load_mapping
+from etl.fhir.partners import Partner
+from etl.fhir.pseudonym import Pseudonymizer, patient_key
+from etl.fhir.source import read_source, read_source_files
+from etl.fhir.validate import Validator
+from etl.fhir.writers import make_writer
+
+_ENGINES: dict[str, Engine] = {}  # one per worker process and database
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    url: str
+    partner: Partner
+    fmt: str
+    out_dir: Path  # ndjson: this chunk's part folder; bundle: the export folder
+    patients: list[int]
+    before: dict[int, set[str]]
+    validate: str
+    every: int
+    run_instants: dict[int, str]
+    writer_options: dict[str, Any]
+    gone: list[int] = field(default_factory=list)  # deleted patients (DELETEs only)
+
+
+@dataclass
+class ChunkResult:
+    counts: dict[str, int]
+    deleted: int
+    validated: int
+    errors: list[str]
+    ledger: list[tuple[int, str]]
+
+
+def context(job: ChunkJob, conn: Connection, mapping: Mapping) -> BuildContext:
+    pseudo = Pseudonymizer(job.partner.secret())
+    return BuildContext(
+        partner=job.partner,
+        pseudo=pseudo,
+        concepts=ConceptIndex.load(conn),
+        study_id=pseudo.id(mapping.study["key"]),
+        run_instants=job.run_instants,
+    )
+
+
+def build_chunk(
+    conn: Connection, mapping: Mapping, ctx: BuildContext, chunk: list[int], validator: Validator
+) -> dict[int, list[tuple[str, dict[str, Any]]]]:
+    """Every resource of these patients: patient_id → [(local key, resource)], in writing order."""
+    types = ctx.partner.resource_types
+    ctx.patient_ids = {p: ctx.pseudo.id(patient_key(p)) for p in chunk}
+    ctx.patient_refs = {p: {"reference": f"Patient/{i}"} for p, i in ctx.patient_ids.items()}
+    if ctx.shift_dates:
+        ctx.shifts = {p: ctx.pseudo.shift_days(p) for p in chunk}
+    frames = {}
+    for source, profiles in mapping.by_source(types).items():
+        cols = set().union(*(p.columns() for p in profiles))
+        frames[source] = read_source(conn, source, cols, chunk)
+    per_patient: dict[int, list[tuple[str, dict[str, Any]]]] = {p: [] for p in chunk}
+    provenance: list[Profile] = []
+    for profile in mapping.profiles:
+        if profile.resource_type not in types:
+            continue
+        if profile.resource_type == "Provenance":
+            provenance.append(profile)
+            continue
+        _collect(build_profile(profile, frames[profile.source], ctx), per_patient, validator)
+    if provenance:
+        ctx.targets = {p: [f"{r['resourceType']}/{r['id']}" for _, r in items] for p, items in per_patient.items()}
+        ctx.source_files = read_source_files(conn, chunk)
+        for profile in provenance:
+            _collect(build_profile(profile, frames[profile.source], ctx), per_patient, validator)
+    return per_patient
+
+
+def _collect(built: Built, per_patient: dict[int, list[tuple[str, dict[str, Any]]]], validator: Validator) -> None:
+    validator.check(built.resources, built.profile.local_prefix())
+    ids, pids, keys, resources = built.ids, built.patient_ids, built.local_keys, built.resources
+    for i in sorted(range(len(ids)), key=ids.__getitem__):
+        per_patient[pids[i]].append((keys[i], resources[i]))
+
+
+def deletes(pseudo: Pseudonymizer, keys: set[str], types: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = [(k.split("/", 1)[0], pseudo.id(k)) for k in keys]
+    return sorted((t, i) for t, i in out if t in types)
+
+
+def run_chunk(job: ChunkJob) -> ChunkResult:
+    """Build and write one chunk; what it wrote, its validation verdicts and its ledger rows."""
+    engine = _ENGINES.get(job.url)
+    if engine is None:
+        engine = _ENGINES[job.url] = make_engine(job.url, poolclass=NullPool)
+    mapping = load_mapping()
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    writer = make_writer(job.fmt, job.out_dir, **job.writer_options)
+    validator = Validator(job.validate, job.every)
+    ledger: list[tuple[int, str]] = []
+    types = job.partner.resource_types
+    with engine.connect() as conn:
+        ctx = context(job, conn, mapping)
+        built = build_chunk(conn, mapping, ctx, job.patients, validator) if job.patients else {}
+    for p in job.patients:
+        items = built[p]
+        keys = {k for k, _ in items}
+        removed = deletes(ctx.pseudo, job.before.get(p, set()) - keys, types)
+        writer.patient(ctx.patient_ids[p], [r for _, r in items], removed)
+        ledger.append((p, "\n".join(sorted(keys))))
+    patient_keyed = {p.local_prefix() for p in mapping.profiles if p.patient_keyed}
+    for p in job.gone:
+        keys = job.before.get(p, set()) | {f"{prefix}/{p}" for prefix in patient_keyed}
+        writer.patient(ctx.pseudo.id(patient_key(p)), [], deletes(ctx.pseudo, keys, types))
+        ledger.append((p, ""))
+    counts = writer.close()
+    return ChunkResult(counts, getattr(writer, "deleted", 0), validator.validated, validator.errors, ledger)

@@ -1,0 +1,36 @@
+"""The synthetic study cohort (hsct generate: 55 children) exports valid for both validators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.truth_registry import load_truth
+from etl.fhir import export_fhir, get_partner, validate_resource
+from tests.fhir.conftest import hsct, node_validate
+from tests.fhir.helpers import ndjson_resources
+
+
+@pytest.fixture(scope="session")
+def study_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    night = tmp_path_factory.mktemp("study") / "night"
+    hsct("generate", "--out", str(night))
+    return night
+
+
+def test_the_study_cohort_export_is_valid_for_both_validators(
+    engine, study_night: Path, tmp_path: Path, node_tools: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # the truth records go through etl.load (the nightly run's own feeds parsing is tested elsewhere)
+    patients, labs = load_truth(engine, study_night / "truth")
+    assert patients == 55 and labs > 500
+    result = export_fhir(engine, get_partner("demo"), tmp_path / "out", "ndjson", validate="all")
+    assert result.patients == 55 and result.validated == result.resources > 2000
+    resources = list(ndjson_resources(tmp_path / "out"))
+    assert len(resources) == result.resources
+    assert all(validate_resource(r) == [] for r in resources)
+    summary, problems = node_validate(node_tools, sorted((tmp_path / "out").glob("*.ndjson")))
+    assert problems == [] and summary == {"validated": result.resources, "invalid": 0}
+    arms = [r["assignedArm"] for r in resources if r["resourceType"] == "ResearchSubject"]
+    assert set(arms) == {"InO+", "InO-"}
