@@ -1,9 +1,9 @@
 """Great Expectations suites generated from the check catalog, one per layer x frame.
 
 Each check type maps to one GX Core expectation; the catalog's threshold (the
-percentage of rows allowed to fail) becomes `mostly`, and the check id,
-category, severity and note travel in the expectation's `meta` so that the
-Data Docs show them beside the result.
+percentage of rows allowed to fail) becomes `mostly`. The check id, category
+and severity travel in the expectation's `meta` (results are matched back to
+their check by it) and the note in its `notes`, shown in the Data Docs.
 """
 
 from __future__ import annotations
@@ -36,11 +36,13 @@ def _meta(check: Check) -> dict[str, object]:
         "category": check.category,
         "severity": check.severity,
         "threshold_percent": check.threshold,
-        "notes": {
-            "format": "markdown",
-            "content": [f"**{check.severity}** {check.category} check `{check.check_id}`: {check.note}"],
-        },
     }
+
+
+def _notes(check: Check) -> str:
+    """Shown under the expectation in the Data Docs."""
+    allowed = f"; up to {check.threshold:g}% of rows may fail" if check.threshold else ""
+    return f"**{check.severity}** {check.category} check `{check.check_id}`{allowed}: {check.note}"
 
 
 def _mostly(check: Check) -> dict[str, float]:
@@ -49,35 +51,35 @@ def _mostly(check: Check) -> dict[str, float]:
 
 def expectation_for(check: Check) -> gxe.Expectation:
     """The GX expectation of one catalog row."""
-    meta, mostly = _meta(check), _mostly(check)
+    meta, mostly = {"meta": _meta(check), "notes": _notes(check)}, _mostly(check)  # meta + notes: Data Docs
     kind, column = check.check_type, checked_column(check)
     if kind == "not_null":
-        return gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta, **mostly)
+        return gxe.ExpectColumnValuesToNotBeNull(column=column, **meta, **mostly)
     if kind == "value_set":
-        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=value_set(check.argument), meta=meta, **mostly)
+        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=value_set(check.argument), **meta, **mostly)
     if kind in ("rule", "foreign_key"):
-        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True], meta=meta, **mostly)
+        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True], **meta, **mostly)
     if kind == "format":
         regex = formats()["formats"].get(check.argument)  # type: ignore[attr-defined]
         if regex is None:
             raise CatalogError(f"{check.check_id}: format {check.argument!r} is not in expectations/formats.yaml")
-        return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, meta=meta, **mostly)
+        return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, **meta, **mostly)
     if kind == "type":
         types = formats()["types"].get(check.argument)  # type: ignore[attr-defined]
         if types is None:
             raise CatalogError(f"{check.check_id}: type {check.argument!r} is not in expectations/formats.yaml")
-        return gxe.ExpectColumnValuesToBeInTypeList(column=column, type_list=list(types), meta=meta, **mostly)
+        return gxe.ExpectColumnValuesToBeInTypeList(column=column, type_list=list(types), **meta, **mostly)
     if kind == "range":
         low, high = parse_bounds(check.argument)
-        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, meta=meta, **mostly)
+        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, **meta, **mostly)
     if kind == "unique":
         if len(check.columns) > 1:
-            return gxe.ExpectCompoundColumnsToBeUnique(column_list=check.columns, meta=meta, **mostly)
-        return gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta, **mostly)
+            return gxe.ExpectCompoundColumnsToBeUnique(column_list=check.columns, **meta, **mostly)
+        return gxe.ExpectColumnValuesToBeUnique(column=column, **meta, **mostly)
     if kind == "row_count":
         low, high = parse_bounds(check.argument)
         return gxe.ExpectTableRowCountToBeBetween(
-            min_value=None if low is None else int(low), max_value=None if high is None else int(high), meta=meta
+            min_value=None if low is None else int(low), max_value=None if high is None else int(high), **meta
         )
     raise CatalogError(f"{check.check_id}: unknown check type {kind!r}")
 
