@@ -46,7 +46,7 @@ def truth_frame(truth: Path) -> pd.DataFrame:
         t[col] = pd.to_datetime(t[col])
     flags = ["engrafted", "relapse", "sos", "tma", "infection_d100", "platelet_recovered", "lymphocytes_d30_gt_0_3"]
     for col in flags:
-        t[col] = t[col].map({True: True, False: False, "true": True, "false": False}).fillna(False).astype(bool)
+        t[col] = t[col].map({True: True, False: False, "true": True, "false": False}).eq(True)
     t["pos"] = t["ino_dose_d1"].notna()
     t["cls"] = t["conditioning"].map(CLASS)
     t["relapse_day"] = (t["relapse_date"] - t["hsct_date"]).dt.days
