@@ -67,10 +67,13 @@ def test_the_study_night_through_hsct_run(study_night: Path, tmp_path: Path) -> 
 
 
 def test_a_second_cohort_gives_what_its_truth_file_gives(tmp_path: Path) -> None:
+    """Another seed and size, through the whole pipeline (hsct run), against the truth computed independently."""
     truth = generate(tmp_path / "night", "--seed", "11", "--patients", "40")
-    engine = _engine(tmp_path / "c2.db")
+    url = f"sqlite:///{tmp_path / 'c2.db'}"
+    hsct("db", "upgrade", "--db", url)
+    hsct("run", "--source", str(tmp_path / "night"), "--db", url)
+    engine = make_engine(url)
     try:
-        load_truth(engine, truth)
         report = write_report(engine, tmp_path / "report", decisions=None)
     finally:
         engine.dispose()
