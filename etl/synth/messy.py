@@ -7,68 +7,135 @@ only spelling varies. `lang` is "ru" or "en".
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import numpy as np
 
 DASHES = ["-", "–", "—", "−"]
 ROMAN = {0: "0", 1: "I", 2: "II", 3: "III", 4: "IV"}
 BOOL = {
-    "ru": {True: ["да", "Да", "ДА", "+", "1"], False: ["нет", "Нет", "-", "0"]},
-    "en": {True: ["yes", "Yes", "YES", "+", "1"], False: ["no", "No", "-", "0"]},
+    "ru": {True: ["да", "Да", "ДА", "+", "1"], False: ["нет", "Нет", "-", "−", "0"]},
+    "en": {True: ["yes", "Yes", "YES", "+", "1"], False: ["no", "No", "-", "−", "0"]},
 }
 SYNONYMS: dict[str, dict[str, dict[str, list[str]]]] = {
-    "sex": {"ru": {"male": ["М", "м", "муж"], "female": ["Ж", "ж", "жен"]},
-            "en": {"male": ["M", "male", "Male"], "female": ["F", "female", "Female"]}},
+    "sex": {
+        "ru": {"male": ["М", "м", "муж"], "female": ["Ж", "ж", "жен"]},
+        "en": {"male": ["M", "male", "Male"], "female": ["F", "female", "Female"]},
+    },
     "disease_status": {
-        "ru": {"relapse": ["рецидив", "Рецидив"], "early_relapse": ["ранний рецидив"],
-               "second_relapse": ["повторный рецидив"], "refractory": ["резистентное течение"]},
-        "en": {"relapse": ["relapse", "Relapse"], "early_relapse": ["early relapse"],
-               "second_relapse": ["second relapse"], "refractory": ["refractory"]}},
+        "ru": {
+            "relapse": ["рецидив", "Рецидив"],
+            "early_relapse": ["ранний рецидив"],
+            "second_relapse": ["повторный рецидив"],
+            "refractory": ["резистентное течение"],
+        },
+        "en": {
+            "relapse": ["relapse", "Relapse"],
+            "early_relapse": ["early relapse"],
+            "second_relapse": ["second relapse"],
+            "refractory": ["refractory"],
+        },
+    },
     "bridging_therapy": {
-        "ru": {"ino": ["ИнО", "инотузумаб озогамицин", "Беспонса", "ИнO"],
-               "hd_mtx": ["HD-MTX", "блоковая ПХТ с ВД-МТХ"],
-               "flu_based": ["флударабин-содержащая схема", "FLAG"]},
-        "en": {"ino": ["InO", "inotuzumab ozogamicin", "Besponsa"],
-               "hd_mtx": ["high-dose methotrexate block", "HD-MTX"],
-               "flu_based": ["fludarabine-based", "FLAG"]}},
-    "response": {"ru": {"cri": ["КГР с неполным восстановлением", "КГРн"],
-                        "refractory": ["резистентный рецидив", "нет ответа"]},
-                 "en": {"cri": ["CRi", "CR with incomplete recovery"], "refractory": ["refractory", "no response"]}},
+        "ru": {
+            "ino": ["ИнО", "инотузумаб озогамицин", "Беспонса", "ИнO"],
+            "hd_mtx": ["HD-MTX", "блоковая ПХТ с ВД-МТХ"],
+            "flu_based": ["флударабин-содержащая схема", "FLAG"],
+        },
+        "en": {
+            "ino": ["InO", "inotuzumab ozogamicin", "Besponsa"],
+            "hd_mtx": ["high-dose methotrexate block", "HD-MTX"],
+            "flu_based": ["fludarabine-based", "FLAG"],
+        },
+    },
+    "response": {
+        "ru": {"cri": ["КГР с неполным восстановлением", "КГРн"], "refractory": ["резистентный рецидив", "нет ответа"]},
+        "en": {"cri": ["CRi", "CR with incomplete recovery"], "refractory": ["refractory", "no response"]},
+    },
     "donor_type": {
-        "ru": {"haplo": ["гаплоидентичный", "гапло", "Гапло"],
-               "matched_related": ["родственный совместимый", "сиблинг"],
-               "matched_unrelated": ["неродственный совместимый"]},
-        "en": {"haplo": ["haploidentical", "haplo"], "matched_related": ["MSD", "matched related"],
-               "matched_unrelated": ["MUD", "matched unrelated"]}},
-    "graft_source": {"ru": {"bm": ["КМ", "костный мозг"], "pbsc": ["ПСКК"]},
-                     "en": {"bm": ["BM", "bone marrow"], "pbsc": ["PBSC"]}},
+        "ru": {
+            "haplo": ["гаплоидентичный", "гапло", "Гапло"],
+            "matched_related": ["родственный совместимый", "сиблинг"],
+            "matched_unrelated": ["неродственный совместимый"],
+        },
+        "en": {
+            "haplo": ["haploidentical", "haplo"],
+            "matched_related": ["MSD", "matched related"],
+            "matched_unrelated": ["MUD", "matched unrelated"],
+        },
+    },
+    "graft_source": {
+        "ru": {"bm": ["КМ", "костный мозг"], "pbsc": ["ПСКК"]},
+        "en": {"bm": ["BM", "bone marrow"], "pbsc": ["PBSC"]},
+    },
     "conditioning": {
-        "ru": {"mac_bu": ["МАК (бусульфан 12 мг/кг)"], "rtc_treo": ["МАК-СТ (треосульфан)"],
-               "ric_mel": ["РИК (мелфалан 140 мг/м2)"]},
-        "en": {"mac_bu": ["MAC busulfan"], "rtc_treo": ["RTC treosulfan"], "ric_mel": ["RIC melphalan"]}},
-    "gvhd_prophylaxis": {"ru": {"ptcy": ["ПТЦф", "ПТЦ 50 мг/кг Д+3,+4"], "atg": ["АТГ", "серопрофилактика"]},
-                         "en": {"ptcy": ["PTCy"], "atg": ["ATG"]}},
+        "ru": {
+            "mac_bu": ["МАК (бусульфан 12 мг/кг)"],
+            "rtc_treo": ["МАК-СТ (треосульфан)"],
+            "ric_mel": ["РИК (мелфалан 140 мг/м2)"],
+        },
+        "en": {"mac_bu": ["MAC busulfan"], "rtc_treo": ["RTC treosulfan"], "ric_mel": ["RIC melphalan"]},
+    },
+    "gvhd_prophylaxis": {
+        "ru": {"ptcy": ["ПТЦф", "ПТЦ 50 мг/кг Д+3,+4"], "atg": ["АТГ", "серопрофилактика"]},
+        "en": {"ptcy": ["PTCy"], "atg": ["ATG"]},
+    },
     "immunosuppression": {
-        "ru": {"cni_mtor": ["ИКН + mTOR"], "tac_sir": ["такролимус + сиролимус"],
-               "csa_sir": ["циклоспорин + сиролимус"],
-               "sir": ["сиролимус"]},
-        "en": {"cni_mtor": ["CNI + mTOR"], "tac_sir": ["tacrolimus + sirolimus"],
-               "csa_sir": ["ciclosporin + sirolimus"],
-               "sir": ["sirolimus alone", "sirolimus"]}},
+        "ru": {
+            "cni_mtor": ["ИКН + mTOR"],
+            "tac_sir": ["такролимус + сиролимус"],
+            "csa_sir": ["циклоспорин + сиролимус"],
+            "sir": ["сиролимус"],
+        },
+        "en": {
+            "cni_mtor": ["CNI + mTOR"],
+            "tac_sir": ["tacrolimus + sirolimus"],
+            "csa_sir": ["ciclosporin + sirolimus"],
+            "sir": ["sirolimus alone", "sirolimus"],
+        },
+    },
     "relapse_site": {
-        "ru": {"bm": ["КМ", "костномозговой"], "cns": ["ЦНС"], "extramedullary": ["экстрамедуллярный"],
-               "bm_cns": ["КМ+ЦНС"], "combined": ["комбинированный"]},
-        "en": {"bm": ["BM"], "cns": ["CNS"], "extramedullary": ["extramedullary"], "bm_cns": ["BM+CNS"],
-               "combined": ["combined"]}},
-    "hla_loss": {"ru": {"loss": ["да"], "no_loss": ["нет"], "not_tested": ["не исследовано"]},
-                 "en": {"loss": ["yes"], "no_loss": ["no"], "not_tested": ["not tested"]}},
-    "vital_status": {"ru": {"alive": ["жив", "Жив"], "dead": ["умер", "Умер"]},
-                     "en": {"alive": ["alive", "Alive"], "dead": ["dead", "Dead"]}},
+        "ru": {
+            "bm": ["КМ", "костномозговой"],
+            "cns": ["ЦНС"],
+            "extramedullary": ["экстрамедуллярный"],
+            "bm_cns": ["КМ+ЦНС"],
+            "combined": ["комбинированный"],
+        },
+        "en": {
+            "bm": ["BM"],
+            "cns": ["CNS"],
+            "extramedullary": ["extramedullary"],
+            "bm_cns": ["BM+CNS"],
+            "combined": ["combined"],
+        },
+    },
+    "hla_loss": {
+        "ru": {"loss": ["да"], "no_loss": ["нет"], "not_tested": ["не исследовано"]},
+        "en": {"loss": ["yes"], "no_loss": ["no"], "not_tested": ["not tested"]},
+    },
+    "vital_status": {
+        "ru": {"alive": ["жив", "Жив"], "dead": ["умер", "Умер"]},
+        "en": {"alive": ["alive", "Alive"], "dead": ["dead", "Dead"]},
+    },
     "cause_of_death": {
-        "ru": {"relapse": ["рецидив"], "sos": ["ССО"], "infection": ["инфекция"], "gvhd": ["РТПХ"], "tma": ["ТМА"],
-               "other": ["другое"]},
-        "en": {"relapse": ["relapse"], "sos": ["SOS"], "infection": ["infection"], "gvhd": ["GVHD"], "tma": ["TMA"],
-               "other": ["other"]}},
+        "ru": {
+            "relapse": ["рецидив"],
+            "sos": ["ССО"],
+            "infection": ["инфекция"],
+            "gvhd": ["РТПХ"],
+            "tma": ["ТМА"],
+            "other": ["другое"],
+        },
+        "en": {
+            "relapse": ["relapse"],
+            "sos": ["SOS"],
+            "infection": ["infection"],
+            "gvhd": ["GVHD"],
+            "tma": ["TMA"],
+            "other": ["other"],
+        },
+    },
 }
 DIAGNOSIS = {"ru": ["В-ОЛЛ", "C91.0", "В–ОЛЛ", "B-ОЛЛ"], "en": ["B-ALL", "C91.0", "B–ALL"]}
 
@@ -77,10 +144,12 @@ class Mess:
     """Seeded renderer for one feed flavour (`lang`, decimal comma, date style, ascii-only headers)."""
 
     def __init__(self, rng: np.random.Generator, lang: str, ascii_only: bool = False) -> None:
-        self.rng, self.lang, self.ascii_only = rng, lang, ascii_only
+        # a stdlib generator seeded from the numpy one: per-cell draws at a fraction of the cost
+        self.rng = random.Random(int(rng.integers(2**63)))
+        self.lang, self.ascii_only = lang, ascii_only
 
     def one(self, options: list[str]) -> str:
-        return options[int(self.rng.integers(len(options)))]
+        return options[int(self.rng.random() * len(options))]
 
     def pad(self, text: str) -> str:
         r = self.rng.random()
@@ -95,7 +164,10 @@ class Mess:
         return self.pad(self.one(SYNONYMS[domain][self.lang][key]))
 
     def boolean(self, value: bool | None) -> str:
-        return "" if value is None else self.pad(self.one(BOOL[self.lang][value]))
+        if value is None:
+            return ""
+        text = self.one(BOOL[self.lang][value])
+        return self.pad("-" if self.ascii_only and text == "−" else text)
 
     def number(self, value: float | None) -> str:
         if value is None:

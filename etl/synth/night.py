@@ -18,8 +18,13 @@ from etl.synth.messy import Mess
 from etl.synth.registry import headers, render
 
 P = dict[str, Any]
-STALE_STATUS = {"relapse": "early_relapse", "early_relapse": "relapse", "second_relapse": "relapse",
-                "refractory": "second_relapse"}
+XLSX_MAX_ROWS = 10_000  # a clinical workbook's size; the rest of a big registry_ru goes to the .csv
+STALE_STATUS = {
+    "relapse": "early_relapse",
+    "early_relapse": "relapse",
+    "second_relapse": "relapse",
+    "refractory": "second_relapse",
+}
 
 
 def feed_rows(patients: list[P], rng: np.random.Generator) -> dict[str, list[P]]:
@@ -49,7 +54,7 @@ def feed_rows(patients: list[P], rng: np.random.Generator) -> dict[str, list[P]]
 
 def write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     """A deterministic workbook: fixed document dates, text cells except numbers typed as numbers."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "constant_memory": True})
     wb.set_properties({"created": dt.datetime(2024, 1, 1, 1, 0, 0), "author": "registry"})
     ws = wb.add_worksheet("Регистр")
     ws.write_row(0, 0, header)
@@ -84,22 +89,36 @@ def write_night(
     """Write every feed file of the night, bad rows appended at the end; returns the manifest rows for them."""
     rows = feed_rows(patients, rng)
     ru = rows["ru"]
-    cut = round(len(ru) * 0.6)
-    names = {"ru_xlsx": f"registry_ru_{night}.xlsx", "ru_csv": f"registry_ru_{night}.csv",
-             "en": f"registry_en_{night}.csv"}
-    flavours = {"ru_xlsx": (Mess(rng, "ru"), headers("ru")),
-                "ru_csv": (Mess(rng, "ru", ascii_only=True), headers("ru", ascii_only=True)),
-                "en": (Mess(rng, "en"), headers("en"))}
-    cells = {"ru_xlsx": [render(p, flavours["ru_xlsx"][0]) for p in ru[:cut]],
-             "ru_csv": [render(p, flavours["ru_csv"][0]) for p in ru[cut:]],
-             "en": [render(p, flavours["en"][0]) for p in rows["en"]]}
+    cut = min(round(len(ru) * 0.6), XLSX_MAX_ROWS)
+    names = {
+        "ru_xlsx": f"registry_ru_{night}.xlsx",
+        "ru_csv": f"registry_ru_{night}.csv",
+        "en": f"registry_en_{night}.csv",
+    }
+    flavours = {
+        "ru_xlsx": (Mess(rng, "ru"), headers("ru")),
+        "ru_csv": (Mess(rng, "ru", ascii_only=True), headers("ru", ascii_only=True)),
+        "en": (Mess(rng, "en"), headers("en")),
+    }
+    cells = {
+        "ru_xlsx": [render(p, flavours["ru_xlsx"][0]) for p in ru[:cut]],
+        "ru_csv": [render(p, flavours["ru_csv"][0]) for p in ru[cut:]],
+        "en": [render(p, flavours["en"][0]) for p in rows["en"]],
+    }
     manifest: list[dict[str, Any]] = []
     for bad in bads or []:
         m, header = flavours[bad.target]
         cells[bad.target].append(render_bad(bad, m, headers("ru") if bad.target == "ru_xlsx" else header))
         column = bad.column if bad.target != "ru_csv" or bad.column is None else header[headers("ru").index(bad.column)]
-        manifest.append({"file": names[bad.target], "row": len(cells[bad.target]) + 1, "column": column,
-                         "kind": bad.kind, "expected_reason": bad.reason})
+        manifest.append(
+            {
+                "file": names[bad.target],
+                "row": len(cells[bad.target]) + 1,
+                "column": column,
+                "kind": bad.kind,
+                "expected_reason": bad.reason,
+            }
+        )
     h_ru = headers("ru")
     write_xlsx(out / names["ru_xlsx"], h_ru, [_xlsx_cells(c, h_ru) for c in cells["ru_xlsx"]])
     (out / names["ru_csv"]).write_bytes(csv_bytes(flavours["ru_csv"][1], cells["ru_csv"], ";", "cp1251"))

@@ -9,9 +9,22 @@ from typing import Any
 
 from schemas.records import LabRecord, PatientRecord, record_fields
 
+_FORMAT: dict[type, Any] = {
+    type(None): lambda v: "",
+    str: lambda v: v,
+    bool: lambda v: "true" if v else "false",
+    int: str,
+    float: lambda v: "" if v != v else repr(v),
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+}
+
 
 def cell(value: Any) -> str:
     """Canonical text: ISO dates/datetimes, true/false, repr-stable floats, empty for None."""
+    fmt = _FORMAT.get(type(value))
+    if fmt is not None:
+        return fmt(value)
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, bool):
