@@ -200,7 +200,6 @@ STUDY_QUOTAS: list[Quota] = [
     # infections before D+100 (Table 4: InO+ RIC 10/18, MAC 6/6); InO- about half
     Quota("pos", "inf", True, 10, pool={"inf": "draw"}, rest=False),
     Quota("neg", "inf", True, 16, pool={"inf": "draw"}, rest=False),
-    # HLA-loss testing (STR) of the relapses that no stratum fixed: two more InO- refractory relapses untested
 ]
 
 _POS_CRI = {"grp": "pos", "resp": "cri", "rel": True}
