@@ -1,9 +1,11 @@
 """One patient from several registry rows: the newer edit wins, every disagreement recorded.
 
 The same patient may come in registry_ru and in registry_en (same registry-code
-digits). For each field the value of the row with the newer `Изменено` /
-`Updated at` wins when that row has one; a field the newer row leaves empty is
-taken from the older row (and its lineage says so). Every field on which two
+digits). For each source cell (a column of the feeds) the value of the row
+with the newer `Изменено` / `Updated at` wins when that row has one; a cell
+the newer row leaves empty is taken from the older row (and its lineage says
+so). A cell is merged whole: `Д+14` in the SOS column gives sos=True and
+sos_day=14 together, so both come from the same row. Every cell on which two
 rows hold different values is recorded as a conflict: both values, which won,
 and why.
 """
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl.harmonize.origins import cell_groups
 from schemas.records import PatientRecord
 
 RECORD_FIELDS = list(PatientRecord.model_fields)
-# fields that differ between the feeds by design, never conflicts
+# cells that differ between the feeds by design, never conflicts
 PER_FEED_FIELDS = {"registry_code_ru", "registry_code_en", "full_name_ru", "full_name_en", "updated_at"}
 FEED_ORDER = {"registry_ru": 0, "registry_en": 1}
 
@@ -35,6 +38,18 @@ def _text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if v is None or v != v else (v.isoformat() if hasattr(v, "isoformat") else str(v)))
 
 
+def _cell_text(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:
+    """One text per row for a cell's fields (a single field's text, or 'a / b / c')."""
+    parts = [_text(frame[f]) for f in fields]
+    if len(parts) == 1:
+        return parts[0]
+    present = pd.concat([p.notna() for p in parts], axis=1).any(axis=1)
+    joined = parts[0].fillna("-")
+    for part in parts[1:]:
+        joined = joined + " / " + part.fillna("-")
+    return joined.where(present, None)
+
+
 def merge_patients(rows: pd.DataFrame) -> Merged:
     """Merge harmonized rows (record fields + raw_row_id + feed) into one row per patient_key."""
     order = rows.assign(
@@ -45,73 +60,78 @@ def merge_patients(rows: pd.DataFrame) -> Merged:
         ascending=[True, False, False, True, True],
         kind="stable",
     )
-    grouped = order.groupby("patient_key", sort=True)
-    patients = grouped[RECORD_FIELDS].first()  # first non-missing value, newest row first
-    winners = grouped["raw_row_id"].first()
-    patients["raw_row_id"] = winners
-    patients = patients.reset_index(drop=True)
+    winners = order.groupby("patient_key", sort=True)["raw_row_id"].first()
+    patients = pd.DataFrame(index=winners.index)
+    sources: list[pd.DataFrame] = []
+    conflicts: list[pd.DataFrame] = []
+    winner_set = set(winners)
+    for source, fields in _merge_units():
+        if fields == ("patient_key",):
+            continue
+        present = order[list(fields)].notna().any(axis=1)
+        chosen = order[present].groupby("patient_key", sort=True).head(1).set_index("patient_key")
+        for f in fields:
+            patients[f] = chosen[f].reindex(patients.index).astype(object)
+            patients[f] = patients[f].where(patients[f].notna(), None)
+        taken = chosen.loc[~chosen["raw_row_id"].isin(winner_set), "raw_row_id"]
+        for f in fields:
+            sources.append(pd.DataFrame({"patient_key": taken.index, "field": f, "raw_row_id": taken.to_numpy()}))
+        if not set(fields) & PER_FEED_FIELDS:
+            conflicts.append(_conflicts(order[present], chosen, fields, source))
     patients["patient_key"] = winners.index.to_numpy()
+    patients = patients.reset_index(drop=True)[RECORD_FIELDS]
+    patients["raw_row_id"] = winners.to_numpy()
+    merged_rows = order.loc[~order["raw_row_id"].isin(winner_set), "raw_row_id"].reset_index(drop=True)
+    found = [s for s in sources if not s.empty]
+    value_sources = pd.concat(found, ignore_index=True) if found else _empty_sources()
+    value_sources = value_sources.sort_values(["patient_key", "field"], ignore_index=True)
+    found = [c for c in conflicts if not c.empty]
+    conflict_frame = pd.concat(found, ignore_index=True) if found else _empty_conflicts()
+    return Merged(patients, value_sources, conflict_frame, merged_rows)
 
-    multi = order[order.duplicated("patient_key", keep=False)]
-    merged_rows = multi.loc[~multi["raw_row_id"].isin(set(winners)), "raw_row_id"]
-    sources, conflicts = _lineage_and_conflicts(multi, winners)
-    return Merged(patients, sources, conflicts, merged_rows.reset_index(drop=True))
+
+def _merge_units() -> list[tuple[str, tuple[str, ...]]]:
+    """What is merged as one: each source cell's fields, except per-feed fields, one by one."""
+    units: list[tuple[str, tuple[str, ...]]] = []
+    for source, fields in cell_groups().items():
+        if set(fields) & PER_FEED_FIELDS or source == "registry_code":
+            units.extend((f, (f,)) for f in fields)
+        else:
+            units.append((source, fields))
+    return units
 
 
-def _lineage_and_conflicts(multi: pd.DataFrame, winners: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    source_parts: list[pd.DataFrame] = []
-    conflict_parts: list[pd.DataFrame] = []
-    if multi.empty:
-        return _empty_sources(), _empty_conflicts()
-    is_winner = multi["raw_row_id"].isin(set(winners))
-    win = multi[is_winner].set_index("patient_key")
-    rest = multi[~is_winner]
-    for field in RECORD_FIELDS:
-        if field == "patient_key":
-            continue
-        present = multi[multi[field].notna()]
-        first_present = present.groupby("patient_key", sort=True)["raw_row_id"].first()
-        taken = first_present[~first_present.isin(set(winners))]
-        if not taken.empty:
-            source_parts.append(
-                pd.DataFrame({"patient_key": taken.index, "field": field, "raw_row_id": taken.to_numpy()})
-            )
-        if field in PER_FEED_FIELDS:
-            continue
-        other = rest[rest[field].notna()]
-        if other.empty:
-            continue
-        kept_value = _text(win[field].reindex(other["patient_key"]).reset_index(drop=True))
-        kept_row = win["raw_row_id"].reindex(other["patient_key"]).reset_index(drop=True)
-        kept_at = win["updated_at"].reindex(other["patient_key"]).reset_index(drop=True)
-        other_value = _text(other[field].reset_index(drop=True))
-        differs = kept_value.notna() & (kept_value != other_value)
-        if not differs.any():
-            continue
-        o = other.reset_index(drop=True)[differs]
-        reason = (
-            "newer edit wins ("
-            + _text(kept_at[differs]).fillna("no edit time")
-            + " over "
-            + _text(o["updated_at"]).fillna("no edit time")
-            + ")"
-        )
-        conflict_parts.append(
-            pd.DataFrame(
-                {
-                    "patient_key": o["patient_key"].to_numpy(),
-                    "field": field,
-                    "kept_value": kept_value[differs].to_numpy(),
-                    "discarded_value": other_value[differs].to_numpy(),
-                    "kept_raw_row_id": kept_row[differs].astype(int).to_numpy(),
-                    "discarded_raw_row_id": o["raw_row_id"].astype(int).to_numpy(),
-                    "reason": reason.to_numpy(),
-                }
-            )
-        )
-    sources = pd.concat(source_parts, ignore_index=True) if source_parts else _empty_sources()
-    conflicts = pd.concat(conflict_parts, ignore_index=True) if conflict_parts else _empty_conflicts()
-    return sources, conflicts
+def _conflicts(present: pd.DataFrame, chosen: pd.DataFrame, fields: tuple[str, ...], source: str) -> pd.DataFrame:
+    """Rows holding the cell with another value than the one kept."""
+    others = present[~present["raw_row_id"].isin(set(chosen["raw_row_id"]))]
+    if others.empty:
+        return _empty_conflicts()
+    kept = chosen.reindex(others["patient_key"])
+    kept_text = _cell_text(kept, fields).to_numpy()
+    other_text = _cell_text(others, fields).to_numpy()
+    differs = kept_text != other_text
+    if not differs.any():
+        return _empty_conflicts()
+    o = others[differs]
+    k = kept[differs]
+    reason = (
+        "newer edit wins ("
+        + _text(k["updated_at"]).fillna("no edit time").to_numpy()
+        + " over "
+        + _text(o["updated_at"]).fillna("no edit time").to_numpy()
+        + ")"
+    )
+    return pd.DataFrame(
+        {
+            "patient_key": o["patient_key"].to_numpy(),
+            "field": fields[0] if len(fields) == 1 else source,
+            "kept_value": kept_text[differs],
+            "discarded_value": other_text[differs],
+            "kept_raw_row_id": k["raw_row_id"].astype(int).to_numpy(),
+            "discarded_raw_row_id": o["raw_row_id"].astype(int).to_numpy(),
+            "reason": reason,
+        }
+    )
 
 
 def _empty_sources() -> pd.DataFrame:

@@ -2,7 +2,9 @@
 
 A day is D+N counted from the transplant (D+0). `нет`/`no` (any false spelling
 of mappings/values/boolean.yaml) means the event did not happen; `да`/`yes`
-that it happened on an unrecorded day. A date is turned into a day against
+that it happened on an unrecorded day. A bare `0` or `1` is read as the
+boolean it spells in these yes-or-day columns (SOS, TMA: "boolean, or the day
+it was diagnosed"); a day 0 or 1 must be written `Д+0` / `D+1`. A date is turned into a day against
 the transplant date of the same row.
 """
 
@@ -25,6 +27,7 @@ from etl.harmonize.result import (
 from etl.harmonize.vocab import Vocabulary, load_vocabulary, lookup, not_recorded_mask
 
 MAX_ABS_DAY = 36_500
+BARE_BOOLEANS = frozenset({"0", "1"})
 _DAY_RE = r"^(?:(?:д|d|день|day)\.?\s*)?(?P<sign>[+-]?)\s*(?P<n>\d{1,6})$"
 
 
@@ -39,7 +42,8 @@ class DayResult(ParseResult):
 
 def _day_table(u: pd.Series, vocab: Vocabulary, today: dt.date | None) -> pd.DataFrame:
     norm = u.map(normalize_text)
-    parts = norm.str.extract(_DAY_RE)
+    # a bare 0 or 1 in a column of "yes/no, or the day" is the yes/no: a day 0 or 1 is written Д+0 / D+1
+    parts = norm.where(~norm.isin(BARE_BOOLEANS)).str.extract(_DAY_RE)
     day = pd.to_numeric(parts["sign"].fillna("") + parts["n"].fillna(""), errors="coerce").astype("Int64")
     day = day.where(parts["n"].notna())
     flag = lookup(u, "boolean", vocab).keys.where(day.isna())

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd
 from pydantic import ValidationError
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
+from etl.harmonize.normalize import fold_token
+from etl.harmonize.origins import record_to_source
 from etl.harmonize.parse import parse_field
 from etl.harmonize.vocab import Vocabulary
-from etl.load.concepts import read_field_origins
 from schemas.records import PatientRecord, RecordRuleError
 
 CODE_PATTERN = r"(?P<key>\d{4}\s*[-‐‑‒–—−]\s*\d{3,6})"
@@ -55,16 +55,6 @@ class RegistryRows:
     records: pd.DataFrame  # PatientRecord fields + row_number + feed (rows that passed)
     issues: pd.DataFrame  # rejections (see etl.harmonize.columns.ISSUE_COLUMNS)
     columns: ColumnMap
-
-
-@cache
-def record_to_source() -> dict[str, str]:
-    """Record field → the source field (headers.yaml) it is parsed from."""
-    origins = read_field_origins()
-    out = dict(zip(origins["record_field"], origins["source_field"], strict=True))
-    out.update({"patient_key": "registry_code", "diagnosis_note": "diagnosis", "ino_dose_d8": "ino_doses"})
-    out.update({"ino_dose_d15": "ino_doses", "mrd_value_comparator": "mrd"})
-    return out
 
 
 def _plain(values: pd.Series, dates: bool = True) -> pd.Series:
@@ -149,10 +139,25 @@ def _identity(out: pd.DataFrame, parsed: dict[str, object], table: RawTable, iss
     issues.add(invalid, "registry_code", INVALID_PATIENT_CODE, "'" + code + "' has no registry digits YYYY-NNN")
     suffix = FEED_SUFFIX[table.feed]
     out["patient_key"] = _plain(key)
+    canonical = _plain(canonical_code(code, key))
+    names = _plain(parsed["full_name"].values.map(canonical_name, na_action="ignore"))  # type: ignore[attr-defined]
     for lang in ("ru", "en"):
-        out[f"registry_code_{lang}"] = _plain(code) if lang == suffix else None
-        name = parsed["full_name"].values if lang == suffix else None  # type: ignore[attr-defined]
-        out[f"full_name_{lang}"] = _plain(name) if name is not None else None
+        out[f"registry_code_{lang}"] = canonical if lang == suffix else None
+        out[f"full_name_{lang}"] = names if lang == suffix else None
+
+
+def canonical_code(code: pd.Series, key: pd.Series) -> pd.Series:
+    """`ТГСК-2019-014` whatever the look-alike letters, case, spaces and dashes (`tгск – 2019-014`)."""
+    prefix = code.str.extract(r"^\s*(?P<p>[^\W\d_]*)")["p"].fillna("")
+    folded = prefix.map(lambda p: fold_token(p.casefold()).upper() if p else "")
+    return (folded.where(folded == "", folded + "-") + key).where(key.notna())
+
+
+def canonical_name(name: str) -> str:
+    """A name typed all in capitals or all in small letters gets capitals at word starts; mixed case is kept."""
+    if name.isupper() or name.islower():
+        return name.title()
+    return name
 
 
 def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, issues: IssueCollector) -> pd.DataFrame:

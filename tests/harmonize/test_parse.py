@@ -229,14 +229,17 @@ def test_invalid_grades(raw: str) -> None:
 
 
 def test_days() -> None:
-    raw = pd.Series(["Д+22", "D+22", "д+ 22", "22", "нет", "no", "да", "05.04.2019", "2019-04-05", "Д-3", "0", None])
+    raw = pd.Series(
+        ["Д+22", "D+22", "д+ 22", "22", "нет", "no", "да", "05.04.2019", "2019-04-05", "Д-3", "Д+0", "0", "1", None]
+    )
     hsct = pd.Series(pd.to_datetime(["2019-03-14"] * len(raw)))
     result = parse_day(raw, hsct)
     assert result.errors.isna().all()
     days = [None if pd.isna(v) else int(v) for v in result.values]
-    assert days == [22, 22, 22, 22, None, None, None, 22, 22, -3, 0, None]
+    assert days == [22, 22, 22, 22, None, None, None, 22, 22, -3, 0, None, None, None]
     happened = [None if pd.isna(v) else bool(v) for v in result.happened]
-    assert happened == [True, True, True, True, False, False, True, True, True, True, True, None]
+    # a bare 0 / 1 is the yes/no of a "boolean, or the day" column, not a day
+    assert happened == [True, True, True, True, False, False, True, True, True, True, True, False, True, None]
     assert result.dates.iloc[0] == pd.Timestamp("2019-04-05")
 
 

@@ -54,8 +54,13 @@ def test_run_loads_merges_quarantines_and_accounts_for_every_row(db_url: str) ->
         ]
         keys = dict(conn.execute(select(Person.patient_key, Person.patient_id)).all())
         assert set(keys) == {"2019-014", "2020-001", "2021-007"}
-        conflict = conn.execute(select(MergeConflict.__table__)).one()
-        assert (conflict.field, conflict.kept_value, conflict.discarded_value) == ("agvhd_grade", "3", "2")
+        conflicts = conn.execute(
+            select(MergeConflict.field, MergeConflict.kept_value, MergeConflict.discarded_value).order_by(
+                MergeConflict.field
+            )
+        ).all()
+        # the newer English row wins whole cells: its grade, and its diagnosis cell without the note
+        assert conflicts == [("agvhd_grade", "3", "2"), ("diagnosis", "b_all / -", "b_all / второй рецидив")]
     engine.dispose()
 
 
@@ -69,10 +74,10 @@ def test_lineage_names_file_row_and_column(db_url: str) -> None:
         assert (grade.file_name, grade.row_number, grade.column_header, grade.cell) == (
             "registry_en_20240101.csv", 2, "Acute GVHD grade", "III",
         )  # fmt: skip
-        # ... while the diagnosis note exists only in the Russian row
-        [note] = lineage(conn, "diagnosis", "note", patient)
-        assert (note.file_name, note.row_number, note.column_header, note.cell) == (
-            "registry_ru_20240101.csv", 2, "Диагноз", "В-ОЛЛ, второй рецидив",
+        # ... while the Russian registry code exists only in the Russian row
+        [code] = lineage(conn, "person", "registry_code_ru", patient)
+        assert (code.file_name, code.row_number, code.column_header, code.cell) == (
+            "registry_ru_20240101.csv", 2, "Код пациента", "ТГСК-2019-014",
         )  # fmt: skip
     engine.dispose()
 
