@@ -15,7 +15,7 @@ import pandas as pd
 
 from etl.fhir.context import BuildContext
 from etl.fhir.mapping import Profile
-from etl.fhir.transforms import MERGING, TRANSFORMS, values
+from etl.fhir.transforms import MERGING, TRANSFORMS
 
 Setter = Callable[[dict[str, Any], Any], None]
 _SEGMENT = re.compile(r"^(\w+)(\[(\d*)\])?$")
@@ -86,18 +86,18 @@ def merge(resource: dict[str, Any], parts: dict[str, Any]) -> None:
 
 
 def _local_keys(profile: Profile, frame: pd.DataFrame) -> list[str]:
-    prefix = profile.local_prefix()
-    columns = [values(frame, k) for k in profile.key]
-    out = []
-    for parts in zip(*columns, strict=True):
-        out.append("/".join([prefix, *(_text(p) for p in parts)]))
-    return out
+    """ "<prefix>/<key 1>/<key 2>..." per row (integers without a decimal point, dates ISO)."""
+    keys = pd.Series(profile.local_prefix(), index=frame.index, dtype=object)
+    for k in profile.key:
+        s = frame[k]
+        text = s.astype("Int64").astype(str) if pd.api.types.is_float_dtype(s) else s.astype(str)
+        keys = keys + "/" + text
+    return keys.tolist()
 
 
-def _text(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+def _plain(element: Any) -> bool:
+    """A top-level element set as is (no list, no nesting, not merged)."""
+    return element.transform not in MERGING and element.path.isidentifier()
 
 
 def build_profile(profile: Profile, frame: pd.DataFrame, ctx: BuildContext) -> Built:
@@ -114,10 +114,18 @@ def build_profile(profile: Profile, frame: pd.DataFrame, ctx: BuildContext) -> B
         else:
             columns.append((compile_path(element.path), TRANSFORMS[element.transform](rows, args, ctx)))
     rtype = profile.resource_type
+    # leading plain elements (`status`, `code`, ...) in one dict display; the rest through setters
+    lead = 0
+    while lead < len(profile.elements) and _plain(profile.elements[lead]):
+        lead += 1
+    names = [e.path for e in profile.elements[:lead]]
+    plain = [vals for _, vals in columns[:lead]]
+    rest = columns[lead:]
     resources = []
-    for i, rid in enumerate(ids):
-        resource: dict[str, Any] = {"resourceType": rtype, "id": rid}
-        for setter, vals in columns:
+    for i, row in enumerate(zip(ids, *plain, strict=True)):
+        resource: dict[str, Any] = {"resourceType": rtype, "id": row[0]}
+        resource.update({k: v for k, v in zip(names, row[1:], strict=True) if v is not None})
+        for setter, vals in rest:
             v = vals[i]
             if v is not None:
                 setter(resource, v)

@@ -23,6 +23,7 @@ from etl.fhir.validate import Validator
 from etl.fhir.writers import make_writer
 
 _ENGINES: dict[str, Engine] = {}  # one per worker process and database
+_VALIDATED_PROFILES: set[str] = set()  # profiles of which this process validated a resource already
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     mapping = load_mapping()
     job.out_dir.mkdir(parents=True, exist_ok=True)
     writer = make_writer(job.fmt, job.out_dir, **job.writer_options)
-    validator = Validator(job.validate, job.every)
+    validator = Validator(job.validate, job.every, _VALIDATED_PROFILES)
     ledger: list[tuple[int, str]] = []
     types = job.partner.resource_types
     with engine.connect() as conn:

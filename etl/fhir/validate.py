@@ -1,7 +1,7 @@
 """Validation by the fhir.resources R4 models (`fhir.resources.R4B`; the package's default is R5).
 
 `all` validates every resource (the tests use it); `sample` the first resource of
-each profile in each chunk of patients and then one in `every` (fast path); `none` skips. Errors are
+each profile (per process) and one in `every` (fast path); `none` skips. Errors are
 collected and reported together at the end of the export.
 """
 
@@ -33,19 +33,26 @@ def validate_resource(resource: dict[str, Any]) -> list[str]:
 
 
 class Validator:
-    def __init__(self, mode: str = "sample", every: int = 100) -> None:
+    def __init__(self, mode: str = "sample", every: int = 200, seen_profiles: set[str] | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"validation mode {mode!r}: use one of {MODES}")
         self.mode = mode
         self.every = every
         self.validated = 0
+        self.seen_profiles = set() if seen_profiles is None else seen_profiles  # profiles validated once already
         self.errors: list[str] = []
 
     def check(self, resources: list[dict[str, Any]], profile: str) -> None:
         """Validate these resources of one profile: all, or (sample) the first and then one in `every`."""
         if self.mode == "none":
             return
-        chosen = resources if self.mode == "all" else resources[:: self.every]
+        if self.mode == "all":
+            chosen = resources
+        else:
+            chosen = resources[self.every - 1 :: self.every]
+            if profile not in self.seen_profiles and resources:
+                self.seen_profiles.add(profile)
+                chosen = [resources[0], *chosen]
         for r in chosen:
             self.validated += 1
             problems = validate_resource(r)

@@ -43,7 +43,7 @@ class NdjsonWriter:
     def _write(self, name: str, line: bytes) -> None:
         f = self.files.get(name)
         if f is None:
-            f = self.files[name] = (self.out / f"{name}.ndjson").open("wb")
+            f = self.files[name] = (self.out / f"{name}.ndjson").open("wb", buffering=1 << 20)
             self.counts[name] = 0
         f.write(line)
         self.counts[name] += 1
