@@ -11,12 +11,13 @@ import click
 from etl import __version__
 from etl.cli.audit import audit
 from etl.cli.db import db
+from etl.cli.demo import demo
 from etl.cli.export import export
 from etl.cli.generate import generate
 from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
-from etl.cli.report import report
 from etl.cli.quality import quality
+from etl.cli.report import report
 from etl.cli.run import run, runs
 
 
@@ -41,3 +42,4 @@ main.add_command(quality)
 main.add_command(export)
 main.add_command(report)
 main.add_command(generate)
+main.add_command(demo)
