@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from etl.errors import EXIT_LOCKED, HsctError
 
-ADVISORY_KEY = 0x48534354  # "HSCT"
+ADVISORY_KEY = 0x4853  # "HS"; the second key is the schema's hash
 
 
 class RunLockedError(HsctError):
@@ -38,9 +38,12 @@ def run_lock(engine: Engine, wait: bool = False) -> Iterator[None]:
 @contextmanager
 def _pg_lock(engine: Engine, wait: bool) -> Iterator[None]:
     with engine.connect() as conn:
+        # keyed by the schema too: registries in two schemas of one database do not block each other
         if wait:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_KEY})
-        elif not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar():
+            conn.execute(text("SELECT pg_advisory_lock(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
+        elif not conn.execute(
+            text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY}
+        ).scalar():
             raise RunLockedError(
                 f"another hsct run holds the lock on {engine.url.render_as_string()}; "
                 "wait for it to finish, or pass --wait to queue behind it"
@@ -49,7 +52,7 @@ def _pg_lock(engine: Engine, wait: bool) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
             conn.commit()
 
 

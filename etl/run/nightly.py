@@ -46,6 +46,7 @@ from etl.load.raw import store_raw
 from etl.load.sync import stored_all_max
 from etl.quality import GATE, QualityCheck, QualityReport, record_publication, store_report
 from etl.run.bookkeeping import finish_run, start_run
+from etl.run.clock import StageClock
 from etl.run.lock import run_lock
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
 
@@ -76,6 +77,7 @@ class RunSummary:
     deleted_patients: int = 0
     conflicts: int = 0
     quality: QualityReport | None = None
+    clock: StageClock = field(default_factory=StageClock)
 
     @property
     def published(self) -> bool:
@@ -155,15 +157,20 @@ def _run(
     today: dt.date | None,
     docs_dir: Path | None,
 ) -> RunSummary:
-    work = [_read(f, say) for f in files]
-    summary = RunSummary(run_id, [w.summary for w in work])
+    clock = StageClock()
+    with clock.stage("read"):
+        work = [_read(f, say) for f in files]
+    summary = RunSummary(run_id, [w.summary for w in work], clock=clock)
     quality = QualityCheck()
-    quality.raw([w.table for w in work if w.table is not None], vocab)
-    harmonize_and_store(conn, work, vocab, say, today)
+    with clock.stage("quality"):
+        quality.raw([w.table for w in work if w.table is not None], vocab)
+    harmonize_and_store(conn, work, vocab, say, today, clock)
     savepoint = conn.begin_nested()
-    load_batch(conn, run_id, work, summary, say)
-    account(conn, run_id, work)
-    quality.harmonized(conn, run_id)
+    with clock.stage("load"):
+        load_batch(conn, run_id, work, summary, say)
+        account(conn, run_id, work)
+    with clock.stage("quality"):
+        quality.harmonized(conn, run_id)
     report = summary.quality = quality.report
     if report.success:
         savepoint.commit()
@@ -173,23 +180,32 @@ def _run(
         account(conn, run_id, work)  # the night's rejections and accounting are kept all the same
         record_publication(conn, run_id, "held", GATE, "a blocking check failed", report.held_reason())
         say(f"quality gate: {len(report.blocking_failures)} blocking check(s) failed; the batch is held")
-    if docs_dir is not None:
-        quality.docs(docs_dir)
-    store_report(conn, report, run_id, "run")
+    with clock.stage("quality"):
+        if docs_dir is not None:
+            quality.docs(docs_dir)
+        store_report(conn, report, run_id, "run")
     _pause_for_tests(say)
     finish_run(conn, run_id, summary.totals, "completed", None)
     return summary
 
 
 def harmonize_and_store(
-    conn: Connection, work: list[_FileWork], vocab: Vocabulary, say: Progress, today: dt.date | None
+    conn: Connection,
+    work: list[_FileWork],
+    vocab: Vocabulary,
+    say: Progress,
+    today: dt.date | None,
+    clock: StageClock | None = None,
 ) -> None:
     """Harmonize every readable file and store its raw rows (the raw layer is kept whatever the gate says)."""
+    clock = clock or StageClock()
     readable = [w for w in work if w.table is not None]
     for item in sorted(readable, key=lambda w: w.source.feed == "labs"):  # registry files first, as always
         harmonize = harmonize_labs if item.source.feed == "labs" else harmonize_registry
-        result = harmonize(item.table, vocab, today)
-        _store(conn, item, result.columns, result.issues, result.records)
+        with clock.stage("harmonize"):
+            result = harmonize(item.table, vocab, today)
+        with clock.stage("load"):
+            _store(conn, item, result.columns, result.issues, result.records)
         say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
 
 
