@@ -595,5 +595,5 @@ class LabResult(Base):
 
 
 metadata = Base.metadata
+import schemas.export  # noqa: E402  (registers its tables on Base.metadata)
 import schemas.quality  # noqa: E402, F401  (registers its tables on Base.metadata)
-import schemas.export  # noqa: E402, F401  (registers its tables on Base.metadata)
