@@ -125,7 +125,7 @@ def main() -> None:
     print(
         f"  fast path : {fast['resources']:,} resources in {fast['wall']:.1f} s wall = {rate:,.0f} resources/s "
         f"(CPU {fast['cpu']:.1f} s = {fast['resources'] / fast['cpu']:,.0f} resources per CPU-second); "
-        f"{fast['validated']:,} validated by the R4B models (first of each kind + 1 in 200)"
+        f"{fast['validated']:,} validated by the R4B models (first of each kind + 1 in 1000)"
     )
     print(f"  peak RSS  : export process {fast['rss_parent_mb']:.0f} MB, largest worker {fast['rss_worker_mb']:.0f} MB")
     print(

@@ -26,7 +26,7 @@ validate_option = click.option(
     type=click.Choice(MODES),
     default="sample",
     show_default=True,
-    help="Validate by the fhir.resources R4 models every resource (all), the first of each kind and 1 in 200 "
+    help="Validate by the fhir.resources R4 models every resource (all), the first of each kind and 1 in 1000 "
     "(sample), or none.",
 )
 

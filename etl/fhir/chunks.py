@@ -48,6 +48,7 @@ class ChunkResult:
     validated: int
     errors: list[str]
     ledger: list[tuple[int, str]]
+    files: list[tuple[str, str, int]]  # ndjson: (type, file name, lines)
 
 
 def context(job: ChunkJob, conn: Connection, mapping: Mapping) -> BuildContext:
@@ -129,4 +130,5 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
         writer.patient(ctx.pseudo.id(patient_key(p)), [], deletes(ctx.pseudo, keys, types))
         ledger.append((p, ""))
     counts = writer.close()
-    return ChunkResult(counts, getattr(writer, "deleted", 0), validator.validated, validator.errors, ledger)
+    files = writer.written() if hasattr(writer, "written") else []
+    return ChunkResult(counts, writer.deleted, validator.validated, validator.errors, ledger, files)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,11 +33,11 @@ from etl.fhir.mapping import Mapping, load_mapping
 from etl.fhir.partners import Partner
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.validate import Validator
-from etl.fhir.writers import DELETED, join_parts, make_writer, write_manifest
+from etl.fhir.writers import DELETED, NdjsonWriter, make_writer, write_manifest
 from schemas.export import ExportBatch, ExportLedger
 
 CHUNK = 2000  # patients per chunk
-SAMPLE_EVERY = 200  # the fast path validates the first of each kind per chunk and 1 in 200
+SAMPLE_EVERY = 1000  # the fast path validates the first resource of each kind and 1 in 1000
 NO_RUN = "1970-01-01T00:00:00+00:00"
 
 
@@ -110,14 +109,12 @@ def export_fhir(
         ctx = context(base_job, conn, mapping)
     order = sorted(patients, key=lambda p: pseudo.id(patient_key(p)))
     gone = sorted(gone, key=lambda p: pseudo.id(patient_key(p)))
-    parts = out_dir / ".parts"
 
     def job(n: int, chunk: list[int], removed: list[int]) -> ChunkJob:
-        folder = parts / f"{n:06d}" if fmt == "ndjson" else out_dir
         wanted = set(chunk) | set(removed)
         subset = {p: keys for p, keys in before.items() if p in wanted}
-        return ChunkJob(url, partner, fmt, folder, chunk, subset, validate, SAMPLE_EVERY, instants,
-                        base_job.writer_options, removed)  # fmt: skip
+        return ChunkJob(url, partner, fmt, out_dir, chunk, subset, validate, SAMPLE_EVERY, instants,
+                        {**base_job.writer_options, "part": f"{n:06d}"}, removed)  # fmt: skip
 
     jobs = [job(n + 1, chunk, []) for n, chunk in enumerate(_chunks(order, chunk_size))]
     if gone:
@@ -126,14 +123,14 @@ def export_fhir(
     result.deleted_patients = len(gone)
     validator = Validator(validate)
     counts: dict[str, int] = {}
+    files: list[tuple[str, str, int]] = []
     if "ResearchStudy" in partner.resource_types and (patients or since_run is None):
         study = study_resource(mapping, ctx.concepts, ctx.study_id)
         validator.check([study], "ResearchStudy")
-        folder = parts / "000000" if fmt == "ndjson" else out_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        writer = make_writer(fmt, folder, base_url=partner.base_url)
+        writer = make_writer(fmt, out_dir, base_url=partner.base_url, part="000000")
         writer.study(study)
         counts = writer.close()
+        files += writer.written() if isinstance(writer, NdjsonWriter) else []
     ledger: list[tuple[int, str]] = []
     for done in _run(jobs, workers or default_workers()):
         for name, n in done.counts.items():
@@ -142,12 +139,11 @@ def export_fhir(
         validator.validated += done.validated
         validator.errors += done.errors
         ledger += done.ledger
+        files += done.files
     if fmt == "ndjson":
-        join_parts(sorted(parts.iterdir()) if parts.exists() else [], out_dir)
-        shutil.rmtree(parts, ignore_errors=True)
         query = f"?_since={since_run}" if since_run is not None else ""
         time = instants.get(up_to, NO_RUN) if up_to else NO_RUN
-        write_manifest(out_dir, counts, time, f"{partner.base_url}/$export{query}", partner.files_url)
+        write_manifest(out_dir, files, time, f"{partner.base_url}/$export{query}", partner.files_url)
     result.counts = dict(sorted((k, v) for k, v in counts.items() if k != DELETED))
     result.validated = validator.validated
     if validator.errors:

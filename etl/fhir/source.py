@@ -9,12 +9,19 @@ own day offset).
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, func, select, union
+from sqlalchemy import ColumnElement, Connection, func, literal_column, select, union
 
 from etl.fhir.mapping import ADDED_COLUMNS, SOURCES
 from schemas.tables import LabResult, Patient, RawRow, SourceFile, Transplant, ValueSource, metadata
 
 NEVER_READ = {("person", "*"), ("diagnosis", "note")}
+
+
+def among(column: ColumnElement, patient_ids: list[int]) -> ColumnElement:
+    """`column IN (ids)` with the integers written into the SQL: binding thousands of parameters
+    one by one costs more than the query itself."""
+    listed = ",".join(str(int(p)) for p in patient_ids) or "NULL"
+    return column.op("IN")(literal_column(f"({listed})"))
 
 
 def read_source(conn: Connection, table_name: str, columns: set[str], patient_ids: list[int]) -> pd.DataFrame:
@@ -27,7 +34,7 @@ def read_source(conn: Connection, table_name: str, columns: set[str], patient_id
     tx = Transplant.__table__
     if table_name == "transplant":
         cols = [table.c[c] for c in wanted if c not in ("patient_id", "hsct_date")]
-        stmt = select(*cols, tx.c.patient_id, tx.c.hsct_date).where(tx.c.patient_id.in_(patient_ids))
+        stmt = select(*cols, tx.c.patient_id, tx.c.hsct_date).where(among(tx.c.patient_id, patient_ids))
     elif SOURCES[table_name] == "patient_id":
         first = (
             select(tx.c.patient_id, func.min(tx.c.hsct_date).label("hsct_date")).group_by(tx.c.patient_id).subquery()
@@ -36,14 +43,14 @@ def read_source(conn: Connection, table_name: str, columns: set[str], patient_id
         stmt = (
             select(*cols, table.c.patient_id, first.c.hsct_date)
             .select_from(table.outerjoin(first, first.c.patient_id == table.c.patient_id))
-            .where(table.c.patient_id.in_(patient_ids))
+            .where(among(table.c.patient_id, patient_ids))
         )
     else:
         cols = [table.c[c] for c in wanted if c != "patient_id"]
         stmt = (
             select(*cols, tx.c.patient_id, tx.c.hsct_date)
             .select_from(table.join(tx, tx.c.transplant_id == table.c.transplant_id))
-            .where(tx.c.patient_id.in_(patient_ids))
+            .where(among(tx.c.patient_id, patient_ids))
         )
     result = conn.execute(stmt)
     frame = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
@@ -59,7 +66,7 @@ def read_source_files(conn: Connection, patient_ids: list[int]) -> dict[int, lis
         parts.append(
             select(t.c.patient_id, sf.c.file_name)
             .select_from(t.join(rr, rr.c.raw_row_id == t.c.raw_row_id).join(sf, sf.c.file_id == rr.c.file_id))
-            .where(t.c.patient_id.in_(patient_ids))
+            .where(among(t.c.patient_id, patient_ids))
         )
     out: dict[int, list[str]] = {}
     for pid, name in conn.execute(union(*parts)):

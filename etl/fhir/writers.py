@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -31,11 +30,13 @@ class Writer(Protocol):
 
 
 class NdjsonWriter:
-    """`<Type>.ndjson` per resource type and `deleted.ndjson` (a transaction Bundle of DELETEs per
-    patient, as the Bulk Data IG lists deletions); the manifest is written by `write_manifest`."""
+    """`<Type>.<part>.ndjson` per resource type and `deleted.<part>.ndjson` (a transaction Bundle of
+    DELETEs per patient, as the Bulk Data IG lists deletions), one part per chunk of patients (the
+    IG lets a type span several files); the manifest is written by `write_manifest`."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, part: str = "000000") -> None:
         self.out = out
+        self.part = part
         self.files: dict[str, BinaryIO] = {}
         self.counts: dict[str, int] = {}
         self.deleted = 0
@@ -43,7 +44,7 @@ class NdjsonWriter:
     def _write(self, name: str, line: bytes) -> None:
         f = self.files.get(name)
         if f is None:
-            f = self.files[name] = (self.out / f"{name}.ndjson").open("wb", buffering=1 << 20)
+            f = self.files[name] = (self.out / f"{name}.{self.part}.ndjson").open("wb", buffering=1 << 20)
             self.counts[name] = 0
         f.write(line)
         self.counts[name] += 1
@@ -65,35 +66,23 @@ class NdjsonWriter:
             f.close()
         return dict(self.counts)
 
-
-def join_parts(parts: list[Path], out: Path) -> None:
-    """Concatenate the parts' files of each name, in the parts' order, into `out`; remove the parts."""
-    names = sorted({f.name for part in parts for f in part.glob("*.ndjson")})
-    for name in names:
-        with (out / name).open("wb") as target:
-            for part in parts:
-                source = part / name
-                if source.exists():
-                    with source.open("rb") as f:
-                        shutil.copyfileobj(f, target, 1 << 20)
-    for part in parts:
-        shutil.rmtree(part)
+    def written(self) -> list[tuple[str, str, int]]:
+        """(type, file name, lines) of each file written."""
+        return [(name, f"{name}.{self.part}.ndjson", n) for name, n in sorted(self.counts.items())]
 
 
 def write_manifest(
-    out: Path, counts: dict[str, int], transaction_time: str, request: str, files_url: str | None
+    out: Path, files: list[tuple[str, str, int]], transaction_time: str, request: str, files_url: str | None
 ) -> None:
-    """manifest.json as a Bulk Data Access `$export` completion answer."""
+    """manifest.json as a Bulk Data Access `$export` completion answer: every file with its type and count."""
     base = files_url.rstrip("/") + "/" if files_url else ""
-    types = sorted(t for t in counts if t != DELETED)
+    ordered = sorted(files)
     manifest = {
         "transactionTime": transaction_time,
         "request": request,
         "requiresAccessToken": False,
-        "output": [{"type": t, "url": f"{base}{t}.ndjson", "count": counts[t]} for t in types],
-        "deleted": [{"type": "Bundle", "url": f"{base}{DELETED}.ndjson", "count": counts[DELETED]}]
-        if counts.get(DELETED)
-        else [],
+        "output": [{"type": t, "url": f"{base}{name}", "count": n} for t, name, n in ordered if t != DELETED],
+        "deleted": [{"type": "Bundle", "url": f"{base}{name}", "count": n} for t, name, n in ordered if t == DELETED],
         "error": [],
     }
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
@@ -148,7 +137,7 @@ class BundleWriter:
 def make_writer(fmt: str, out: Path, **options: Any) -> Writer:
     """The writer of a format by name; a clear error for an unknown one."""
     if fmt == "ndjson":
-        return NdjsonWriter(out)
+        return NdjsonWriter(out, options.get("part", "000000"))
     if fmt == "bundle":
         return BundleWriter(out, options["base_url"])
     raise InputError(f"unknown export format {fmt!r}: use bundle or ndjson")

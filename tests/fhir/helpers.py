@@ -31,7 +31,7 @@ def second_night(tmp: Path) -> Path:
 
 def ndjson_resources(folder: Path) -> Iterator[dict[str, Any]]:
     for path in sorted(folder.glob("*.ndjson")):
-        if path.name == "deleted.ndjson":
+        if path.name.startswith("deleted."):
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             yield json.loads(line)
@@ -53,3 +53,12 @@ def patient_refs(resource: dict[str, Any]) -> set[str]:
     if resource["resourceType"] == "Patient":
         refs.add(f"Patient/{resource['id']}")
     return {r for r in refs if r}
+
+
+def by_type(folder: Path) -> dict[str, bytes]:
+    """The NDJSON lines of each type, its part files joined in order."""
+    out: dict[str, bytes] = {}
+    for path in sorted(folder.glob("*.ndjson")):
+        name = path.name.split(".")[0]
+        out[name] = out.get(name, b"") + path.read_bytes()
+    return out

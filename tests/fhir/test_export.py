@@ -9,7 +9,7 @@ from pathlib import Path
 from etl.fhir import validate_resource
 from etl.fhir.writers import MAX_OBSERVATIONS, BundleWriter
 from tests.fhir.conftest import hsct, node_validate
-from tests.fhir.helpers import bundle_entries, file_bytes, ndjson_resources
+from tests.fhir.helpers import bundle_entries, by_type, file_bytes, ndjson_resources
 
 TYPES = {
     "Patient", "ResearchStudy", "ResearchSubject", "Condition", "Observation", "MedicationAdministration",
@@ -46,9 +46,11 @@ def test_every_resource_is_valid_for_both_validators_and_exports_are_byte_identi
     assert all(e["request"] == {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}
                for e in entries)  # fmt: skip
     manifest = json.loads((tmp_path / "ndjson1" / "manifest.json").read_text())
-    assert {o["type"]: o["count"] for o in manifest["output"]} == {
-        t: sum(r["resourceType"] == t for r in resources) for t in TYPES
-    }
+    listed: dict[str, int] = {}
+    for o in manifest["output"]:
+        listed[o["type"]] = listed.get(o["type"], 0) + o["count"]
+        assert (tmp_path / "ndjson1" / o["url"]).exists()
+    assert listed == {t: sum(r["resourceType"] == t for r in resources) for t in TYPES}
 
 
 def test_codes_are_standard_where_they_exist_and_carry_russian_translations(loaded_db: str, tmp_path: Path) -> None:
@@ -123,11 +125,14 @@ def test_output_is_the_same_for_any_chunk_size_and_number_of_workers(loaded_db: 
     from etl.fhir import export_fhir, get_partner
 
     engine = make_engine(loaded_db)
+    demo = get_partner("demo")
     for fmt in ("ndjson", "bundle"):
-        one = export_fhir(engine, get_partner("demo"), tmp_path / f"{fmt}-1", fmt, validate="all", workers=1)
-        many = export_fhir(
-            engine, get_partner("demo"), tmp_path / f"{fmt}-2", fmt, validate="all", workers=2, chunk_size=1
-        )
-        assert one.counts == many.counts and one.validated == many.validated == 102
+        whole = export_fhir(engine, demo, tmp_path / f"{fmt}-whole", fmt, validate="all")
+        one = export_fhir(engine, demo, tmp_path / f"{fmt}-1", fmt, validate="all", workers=1, chunk_size=1)
+        two = export_fhir(engine, demo, tmp_path / f"{fmt}-2", fmt, validate="all", workers=2, chunk_size=1)
+        assert whole.counts == one.counts == two.counts and whole.validated == two.validated == 102
         assert file_bytes(tmp_path / f"{fmt}-1") == file_bytes(tmp_path / f"{fmt}-2")
+    assert len(list((tmp_path / "ndjson-2").glob("Patient.*.ndjson"))) == 3
+    assert by_type(tmp_path / "ndjson-whole") == by_type(tmp_path / "ndjson-2")
+    assert file_bytes(tmp_path / "bundle-whole") == file_bytes(tmp_path / "bundle-2")
     engine.dispose()

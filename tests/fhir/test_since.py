@@ -46,7 +46,8 @@ def test_since_exports_the_changed_patient_and_deletes_the_deleted_one(loaded_db
     } == before[changed_ref]
     cd34 = [r for r in changed if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "78002-3"]
     assert cd34[0]["valueQuantity"]["value"] == 0.9 and cd34_before[changed_ref] == 0.6
-    deleted_bundles = [json.loads(line) for line in (since / "deleted.ndjson").read_text().splitlines()]
+    (deleted_file,) = since.glob("deleted.*.ndjson")
+    deleted_bundles = [json.loads(line) for line in deleted_file.read_text().splitlines()]
     assert len(deleted_bundles) == 1
     urls = {e["request"]["url"] for e in deleted_bundles[0]["entry"]}
     assert all(e["request"]["method"] == "DELETE" for e in deleted_bundles[0]["entry"])
@@ -58,7 +59,7 @@ def test_since_exports_the_changed_patient_and_deletes_the_deleted_one(loaded_db
     assert len(gone) == 1
     assert urls == before[gone[0]]
     manifest = json.loads((since / "manifest.json").read_text())
-    assert manifest["deleted"] == [{"type": "Bundle", "url": "deleted.ndjson", "count": 1}]
+    assert manifest["deleted"] == [{"type": "Bundle", "url": deleted_file.name, "count": 1}]
     assert manifest["request"].endswith("$export?_since=1")
     # the same --since again: byte-identical; by time stamp: the same as by run
     again = _export(loaded_db, tmp_path / "since1b", "--since", "1")
