@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Date, case, exists, select
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import map_columns
 from etl.harmonize.vocab import Vocabulary
 from etl.quality.catalog import CatalogError, Check
+from etl.quality.read import read_frame, typed_dates
 from etl.quality.rules import LINEAGE, TRANSFORMS
 from etl.quality.suites import fk_column
 from schemas.tables import metadata
@@ -69,20 +70,29 @@ def _lineage(name: str) -> list[str]:
 
 
 def _table_frame(conn: Connection, name: str, columns: set[str], checks: list[Check]) -> pd.DataFrame:
+    """Only the columns the checks read; a foreign_key check's flag is an EXISTS computed by the database."""
     table = metadata.tables[name]
     unknown = columns - set(table.c.keys())
     if unknown:
         raise CatalogError(f"frame {name}: no column {', '.join(sorted(unknown))}")
-    wanted = sorted(columns | set(_lineage(name)))
-    data = pd.read_sql(select(*(table.c[c] for c in wanted)), conn)
+    selected = [table.c[c] for c in sorted(columns | set(_lineage(name)))]
     for check in checks:
         if check.check_type == "foreign_key":
             parent_table, parent_column = check.argument.split(".", 1)
             parent = metadata.tables[parent_table].c[parent_column]
-            values = pd.read_sql(select(parent).distinct(), conn)[parent_column]
-            data[fk_column(check)] = data[check.field].isin(values) | data[check.field].isna()
+            found = exists().where(parent == table.c[check.field])
+            selected.append(
+                case((table.c[check.field].is_(None), True), (found, True), else_=False).label(fk_column(check))
+            )
+    data = read_frame(conn, select(*selected))
+    for check in checks:
+        if check.check_type == "foreign_key":
+            data[fk_column(check)] = data[fk_column(check)].astype(bool)  # SQLite answers 0/1
         elif check.check_type == "type":
-            data[check.field] = data[check.field].astype(object)  # per-value types, not the column's dtype
+            column = data[check.field].astype(object)  # per-value types, not the column's dtype
+            if isinstance(table.c[check.field].type, Date):
+                column = typed_dates(column)  # SQLite stores dates as text
+            data[check.field] = column
     return data
 
 

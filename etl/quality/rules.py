@@ -15,6 +15,8 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from etl.quality.read import read_frame
+
 MRD_THRESHOLD = 0.01  # percent: MRD negative means < 0.01% blasts
 ANC_ENGRAFTED = 0.5  # x10^9/L
 INO_REGIMEN = "bridging_therapy/ino"
@@ -25,7 +27,7 @@ Transform = Callable[[Connection, int | None], pd.DataFrame]
 
 
 def _read(conn: Connection, sql: str, **params: object) -> pd.DataFrame:
-    return pd.read_sql(text(sql), conn, params=params)
+    return read_frame(conn, text(sql).bindparams(**params) if params else text(sql))
 
 
 def _flag(values: pd.Series) -> pd.Series:

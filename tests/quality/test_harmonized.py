@@ -114,7 +114,7 @@ BREAKS: dict[str, tuple[Callable[[Connection], None], set[str]]] = {
              " conditioning_id, gvhd_prophylaxis_id, immunosuppression_id, raw_row_id FROM transplant"
              " WHERE transplant_id = 1"),
         {"transplant_unique_patient", "transplant_has_follow_up", "transplant_has_assessment",
-         "transplant_has_bridging", "transplant_cd34_present"},
+         "transplant_has_bridging"},
     ),
     "a donor type outside mappings/concepts.csv": (
         _sql("INSERT INTO concept (concept_id, domain, key, system, code, display_en, display_ru)"
@@ -161,3 +161,14 @@ def test_an_empty_database_fails_the_row_count(engine: Engine) -> None:
     report = harmonized_report(engine, None)
     assert "patient_rows" in failed_ids(report)
     assert report.success  # a warning: a first night may bring only labs
+
+
+def test_a_value_of_the_wrong_type_is_caught_where_the_database_lets_it_in(loaded: Engine) -> None:
+    if loaded.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses a non-date in a date column; SQLite stores it as text")
+    report = _broken_report(
+        loaded,
+        _sql("UPDATE transplant SET hsct_date = '20.05.2019' WHERE transplant_id = 1",
+             "UPDATE patient SET birth_year = '2009?' WHERE patient_id = 1", unchecked="patient"),
+    )  # fmt: skip
+    assert {"transplant_date_type", "patient_birth_year_type"} <= failed_ids(report)

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from etl.db import make_engine
 from schemas.quality import QualityResult, QualityRun
@@ -27,14 +24,6 @@ from tests.quality.helpers import hsct
 
 synth = pytest.importorskip("etl.synth", reason="the synthetic generator (etl/synth) is not in this tree")
 SEED = 7
-# Known upstream: merging the two registry feeds can take `sos`/`tma` = no from the newer row and the
-# day from the older one, which the complication CHECK rejects, so the whole run fails (seed 7: patients
-# 2017-012, 2022-016). Only that error is tolerated; any other failure fails the test.
-MERGE_BUG = pytest.mark.xfail(
-    raises=(IntegrityError, sqlite3.IntegrityError, psycopg.errors.IntegrityError),
-    strict=False,
-    reason="ETL merge: sos/tma flag and day from different rows",
-)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +56,6 @@ def _failed_checks(db_url: str) -> list[tuple[str, str, list[dict[str, object]]]
     return [(c, s, sample if isinstance(sample, list) else json.loads(sample or "[]")) for c, s, sample in rows]
 
 
-@MERGE_BUG
 def test_the_clean_synthetic_night_passes_every_blocking_check(db_url: str, tmp_path: Path, clean_night: Path) -> None:
     out = _run(db_url, clean_night, tmp_path, code=0)
     assert "batch published" in out
@@ -93,7 +81,6 @@ def _caught_by(db_url: str, row: dict[str, str]) -> str | None:
     return None
 
 
-@MERGE_BUG
 def test_every_injected_error_is_caught(db_url: str, tmp_path: Path, injected_night: Path) -> None:
     night = injected_night
     out = hsct("run", "--source", str(night), "--db", db_url, "--docs", str(tmp_path / "docs"), "--wait", code=None)
