@@ -1,6 +1,6 @@
 """What the data-quality checks add to a nightly run: raw checks, harmonized checks, Data Docs.
 
-    .venv/bin/python bench/quality.py [--patients 100000] [--seed 3] [--source DIR] [--db URL]
+    .venv/bin/python bench/quality.py [--patients 100000] [--seed 3] [--source DIR] [--db URL] [--keep]
 
 Generates a synthetic night of N patients (`hsct generate --patients N`) unless
 --source names one, loads it with `hsct run` (gate and docs included) into a
@@ -13,6 +13,7 @@ the target is that the checks add under 30 s to a 100,000-patient run.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--source", type=Path, help="an existing night's folder (skips generating)")
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file in a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (night, database, docs)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hsct-bench-quality-"))
     source = args.source
@@ -87,7 +89,10 @@ def main() -> None:
         f"the checks add {added:.2f} s to a {run_seconds:.2f} s run ({100 * added / run_seconds:.0f}%); "
         f"target < {TARGET_SECONDS:.0f} s: {'met' if added < TARGET_SECONDS else 'NOT met'}"
     )
-    print(f"Data Docs: {report.docs_path}")
+    if args.keep:
+        print(f"Data Docs: {report.docs_path}; database: {url}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
