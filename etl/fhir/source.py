@@ -69,6 +69,6 @@ def read_source_files(conn: Connection, patient_ids: list[int]) -> dict[int, lis
             .where(among(t.c.patient_id, patient_ids))
         )
     out: dict[int, list[str]] = {}
-    for pid, name in conn.execute(union(*parts)):
+    for pid, name in conn.execute(union(*parts)).all():
         out.setdefault(int(pid), []).append(name)
     return {pid: sorted(names) for pid, names in out.items()}
