@@ -63,22 +63,30 @@ def python_values(df: pd.DataFrame, table: Table, dialect: str) -> list[tuple[An
     return list(out.itertuples(index=False, name=None))
 
 
+CHUNK_ROWS = 50_000  # rows converted and sent at a time: bounds the memory of a large insert
+
+
 def bulk_insert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
-    """Insert a DataFrame's rows: COPY on PostgreSQL, executemany on SQLite; returns the count."""
+    """Insert a DataFrame's rows: COPY on PostgreSQL, executemany on SQLite; returns the count.
+
+    Rows are converted and sent CHUNK_ROWS at a time, so that a million-row table
+    never exists as one list of Python tuples.
+    """
     if df.empty:
         return 0
     columns = list(df.columns)
-    rows = python_values(df, table, conn.dialect.name)
+    cols = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        cols = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
+            for start in range(0, len(df), CHUNK_ROWS):
+                for row in python_values(df.iloc[start : start + CHUNK_ROWS], table, conn.dialect.name):
+                    copy.write_row(row)
     else:
         marks = ", ".join("?" for _ in columns)
-        cols = ", ".join(f'"{c}"' for c in columns)
         cur = raw.cursor()
-        cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+        for start in range(0, len(df), CHUNK_ROWS):
+            rows = python_values(df.iloc[start : start + CHUNK_ROWS], table, conn.dialect.name)
+            cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
         cur.close()
-    return len(rows)
+    return len(df)

@@ -51,7 +51,21 @@ def _cell_text(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:
 
 
 def merge_patients(rows: pd.DataFrame) -> Merged:
-    """Merge harmonized rows (record fields + raw_row_id + feed) into one row per patient_key."""
+    """Merge harmonized rows (record fields + raw_row_id + feed) into one row per patient_key.
+
+    Patients with one row pass through as they are; only those with several are merged.
+    """
+    several = rows["patient_key"].duplicated(keep=False)
+    singles = rows.loc[~several, [*RECORD_FIELDS, "raw_row_id"]]
+    merged = _merge_several(rows[several])
+    patients = pd.concat([p for p in (singles, merged.patients) if not p.empty], ignore_index=True)
+    if patients.empty:
+        patients = merged.patients
+    patients = patients.sort_values("patient_key", kind="stable", ignore_index=True)
+    return Merged(patients, merged.value_sources, merged.conflicts, merged.merged_rows)
+
+
+def _merge_several(rows: pd.DataFrame) -> Merged:
     order = rows.assign(
         _has_edit=rows["updated_at"].notna(),
         _feed_rank=rows["feed"].map(FEED_ORDER).fillna(9),

@@ -130,8 +130,9 @@ def load_patients(
     )
     changed -= set(gone)
     new_patients = results["patient"].inserted
-    if changed:
-        conn.execute(
-            update(Patient.__table__).where(Patient.patient_id.in_(sorted(changed))).values(changed_run_id=run_id)
-        )
+    new_ids = set(patients["patient_id"]) - set(stored["patient_id"])  # inserted with this run's mark already
+    marks = sorted(changed - new_ids)
+    for start in range(0, len(marks), 5000):  # bounded IN lists: drivers cap the parameters of one statement
+        chunk = marks[start : start + 5000]
+        conn.execute(update(Patient.__table__).where(Patient.patient_id.in_(chunk)).values(changed_run_id=run_id))
     return PatientLoad(new_patients, len(gone), frozenset(changed), results), patients

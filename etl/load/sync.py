@@ -95,10 +95,14 @@ def sync_table(
     has_changed_run = "changed_run_id" in table.c
     if has_changed_run:
         wanted["changed_run_id"] = run_id
-    wanted_keys = _keys(wanted, table, key)
-    stored_keys = _keys(stored, table, key) if not stored.empty else pd.Series([], dtype=str)
+    if stored.empty:  # a first load: everything is new, no key needs comparing
+        wanted_keys = pd.Series("", index=wanted.index)
+        stored_keys = pd.Series([], dtype=str)
+    else:
+        wanted_keys = _keys(wanted, table, key)
+        stored_keys = _keys(stored, table, key)
 
-    is_new = ~wanted_keys.isin(set(stored_keys))
+    is_new = pd.Series(True, index=wanted.index) if stored.empty else ~wanted_keys.isin(set(stored_keys))
     gone = stored[~stored_keys.isin(set(wanted_keys))] if not stored.empty else stored
     new_rows = wanted[is_new].copy()
     if surrogate and surrogate not in wanted.columns:
