@@ -1,9 +1,9 @@
 """Concepts as FHIR CodeableConcepts, from the `concept` and `concept_coding` tables.
 
-Each coded element carries the concept's code with its English display, a
+Each coded element carries the concept's code with its English display and a
 Russian translation of that display (the standard `translation` extension), any
 further codings of the concept (SNOMED CT beside ICD-10, RxNorm beside ATC), and
-the English text with its Russian translation.
+the English text.
 """
 
 from __future__ import annotations
@@ -46,11 +46,7 @@ class ConceptIndex:
         codes: dict[str, str] = {}
         for c in conn.execute(select(Concept.__table__)):
             primary = {"system": c.system, "code": c.code, "display": c.display_en, "_display": russian(c.display_ru)}
-            concepts[c.concept_id] = {
-                "coding": [primary, *extra.get(c.concept_id, [])],
-                "text": c.display_en,
-                "_text": russian(c.display_ru),
-            }
+            concepts[c.concept_id] = {"coding": [primary, *extra.get(c.concept_id, [])], "text": c.display_en}
             codes[c.concept_id] = c.code
         return cls(concepts, codes)
 
