@@ -106,7 +106,8 @@ class _FileWork:
     raw_ids: pd.Series | None = None
     records: pd.DataFrame | None = None
     issues: list[pd.DataFrame] = field(default_factory=list)
-    outcome: dict[int, str] = field(default_factory=dict)  # row_number → loaded / merged / quarantined
+    outcome: dict[int, str] = field(default_factory=dict)
+    code_cells: pd.Series | None = None  # row_number → the patient-code cell as written
 
     def reject(self, issues: pd.DataFrame) -> None:
         if issues.empty:
@@ -263,7 +264,13 @@ def _read(source: FeedFile, say: Progress) -> _FileWork:
 def _store(conn: Connection, item: _FileWork, columns: ColumnMap, issues: pd.DataFrame, records: pd.DataFrame) -> None:
     item.columns = columns
     item.file_id, item.raw_ids = store_raw(conn, item.table, columns.fields)  # type: ignore[arg-type]
-    item.summary.rows_in = len(item.table.rows)  # type: ignore[union-attr]
+    table = item.table
+    item.summary.rows_in = len(table.rows)  # type: ignore[union-attr]
+    label = columns.labels.get("registry_code")
+    if label is not None:
+        item.code_cells = table.rows.set_index("row_number")[label]  # type: ignore[union-attr]
+    # the raw rows are stored and harmonized: free the cells (a laboratory night holds millions)
+    table.rows = table.rows.iloc[0:0]  # type: ignore[union-attr]
     item.summary.unknown_headers = columns.unknown
     item.reject(issues)
     records = records.copy()
@@ -275,9 +282,8 @@ def _seen_keys(registry: list[_FileWork]) -> set[str]:
     """Every patient code named by a registry row tonight, whether the row was valid or not."""
     seen: set[str] = set()
     for item in registry:
-        label = item.columns.labels.get("registry_code")  # type: ignore[union-attr]
-        if label is not None:
-            codes = item.table.rows[label].dropna().astype(str)  # type: ignore[union-attr]
+        if item.code_cells is not None:
+            codes = item.code_cells.dropna().astype(str)
             keys = codes.str.extract(CODE_PATTERN)["key"].dropna()
             seen |= set(keys.str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True))
     return seen
@@ -326,13 +332,13 @@ def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
     for item in labs:
         records = attach_patients(conn, item.records)  # type: ignore[arg-type]
         unknown = records[records["patient_id"].isna()]
-        code_cells = item.table.rows.set_index("row_number")[item.columns.labels["registry_code"]]  # type: ignore[union-attr]
+        code_cells = item.code_cells
         item.reject(
             pd.DataFrame(
                 {
                     "row_number": unknown["row_number"],
                     "column_name": item.code_header(),
-                    "raw_value": code_cells.reindex(unknown["row_number"]).to_numpy(),
+                    "raw_value": code_cells.reindex(unknown["row_number"]).to_numpy(),  # type: ignore[union-attr]
                     "reason_code": UNKNOWN_PATIENT,
                     "message": "no patient with registry digits "
                     + unknown["patient_key"].astype(str)
