@@ -106,7 +106,7 @@ class _FileWork:
     raw_ids: pd.Series | None = None
     records: pd.DataFrame | None = None
     issues: list[pd.DataFrame] = field(default_factory=list)
-    outcome: dict[int, str] = field(default_factory=dict)
+    outcome: dict[int, str] = field(default_factory=dict)  # row_number → loaded / merged / quarantined
     code_cells: pd.Series | None = None  # row_number → the patient-code cell as written
 
     def reject(self, issues: pd.DataFrame) -> None:
