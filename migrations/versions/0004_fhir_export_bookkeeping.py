@@ -44,7 +44,7 @@ def upgrade() -> None:
 
     op.create_table('export_ledger',
     sa.Column('partner', sa.String(length=64), nullable=False),
-    sa.Column('patient_id', sa.Integer(), nullable=False, comment='patient.patient_id (no FK: outlives it)'),
+    sa.Column('patient_id', sa.Integer(), nullable=False, comment='patient_id (no FK: outlives it)'),
     sa.Column('as_of_run_id', sa.Integer(), nullable=False),
     sa.Column('resource_keys', sa.Text(), nullable=False, comment="local keys, one a line, sorted; '' = deleted"),
     sa.ForeignKeyConstraint(['as_of_run_id'], ['etl_run.run_id'], name=op.f('fk_export_ledger_as_of_run_id_etl_run')),
