@@ -14,8 +14,9 @@ import pandas as pd
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
+from etl.harmonize.identity import patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.parse import parse_field
-from etl.harmonize.registry import CODE_PATTERN, INVALID_PATIENT_CODE, MISSING_PATIENT_CODE, REQUIRED_MISSING, _plain
+from etl.harmonize.registry import REQUIRED_MISSING, _plain
 from etl.harmonize.vocab import Vocabulary
 
 LAB_FIELDS = ["patient_key", "result_date", "test", "value_num", "value_comparator", "value_code", "unit"]
@@ -33,12 +34,7 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
     issues = IssueCollector(table, columns)
     rows = table.rows
     if "registry_code" not in columns.labels:
-        issues.add(
-            pd.Series(True, index=rows.index),
-            "registry_code",
-            MISSING_PATIENT_CODE,
-            f"{table.name}: no column of the header is the patient code (Код пациента / Patient ID)",
-        )
+        reject_file_without_code(table, issues)
         return LabRows(pd.DataFrame(columns=[*LAB_FIELDS, "row_number"]), issues.frame(), columns)
     specs = vocab.field_types_for(table.feed)
     context: dict[str, object] = {"vocab": vocab, "decimal": None, "today": today}
@@ -53,11 +49,8 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
         return result
 
     code = parse("registry_code").values.astype("string")
-    key = code.str.extract(CODE_PATTERN)["key"].str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True)
-    issues.add(code.isna(), "registry_code", MISSING_PATIENT_CODE, "the patient code is empty")
-    issues.add(
-        code.notna() & key.isna(), "registry_code", INVALID_PATIENT_CODE, "'" + code + "' has no YYYY-NNN digits"
-    )
+    key = patient_keys(code)
+    reject_codes(code, key, issues)
     date = parse("result_date")
     issues.add(date.values.isna() & date.errors.isna(), "result_date", REQUIRED_MISSING, "the result date is empty")
     test = parse("test")

@@ -18,15 +18,12 @@ from pydantic import ValidationError
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
-from etl.harmonize.normalize import fold_token
+from etl.harmonize.identity import canonical_code, canonical_name, patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.origins import record_to_source
 from etl.harmonize.parse import parse_field
 from etl.harmonize.vocab import Vocabulary
 from schemas.records import PatientRecord, RecordRuleError
 
-CODE_PATTERN = r"(?P<key>\d{4}\s*[-‐‑‒–—−]\s*\d{3,6})"
-MISSING_PATIENT_CODE = "missing_patient_code"
-INVALID_PATIENT_CODE = "invalid_patient_code"
 REQUIRED_MISSING = "required_missing"
 INVALID_RECORD = "invalid_record"
 FEED_DECIMAL = {"registry_ru": ",", "registry_en": "."}
@@ -72,13 +69,7 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
     issues = IssueCollector(table, columns)
     rows = table.rows
     if "registry_code" not in columns.labels:
-        issues.add(
-            pd.Series(True, index=rows.index),
-            "registry_code",
-            MISSING_PATIENT_CODE,
-            f"{table.name}: no column of the header is the patient code (Код пациента / Patient ID); "
-            "add its spelling to mappings/headers.yaml",
-        )
+        reject_file_without_code(table, issues)
         return RegistryRows(_empty_records(), issues.frame(), columns)
 
     specs = vocab.field_types_for(table.feed)
@@ -132,11 +123,8 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
 
 def _identity(out: pd.DataFrame, parsed: dict[str, object], table: RawTable, issues: IssueCollector) -> None:
     code = parsed["registry_code"].values.astype("string")  # type: ignore[attr-defined]
-    key = code.str.extract(CODE_PATTERN)["key"].str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True)
-    missing = code.isna()
-    issues.add(missing, "registry_code", MISSING_PATIENT_CODE, "the patient code is empty")
-    invalid = code.notna() & key.isna()
-    issues.add(invalid, "registry_code", INVALID_PATIENT_CODE, "'" + code + "' has no registry digits YYYY-NNN")
+    key = patient_keys(code)
+    reject_codes(code, key, issues)
     suffix = FEED_SUFFIX[table.feed]
     out["patient_key"] = _plain(key)
     canonical = _plain(canonical_code(code, key))
@@ -144,20 +132,6 @@ def _identity(out: pd.DataFrame, parsed: dict[str, object], table: RawTable, iss
     for lang in ("ru", "en"):
         out[f"registry_code_{lang}"] = canonical if lang == suffix else None
         out[f"full_name_{lang}"] = names if lang == suffix else None
-
-
-def canonical_code(code: pd.Series, key: pd.Series) -> pd.Series:
-    """`ТГСК-2019-014` whatever the look-alike letters, case, spaces and dashes (`tгск – 2019-014`)."""
-    prefix = code.str.extract(r"^\s*(?P<p>[^\W\d_]*)")["p"].fillna("")
-    folded = prefix.map(lambda p: fold_token(p.casefold()).upper() if p else "")
-    return (folded.where(folded == "", folded + "-") + key).where(key.notna())
-
-
-def canonical_name(name: str) -> str:
-    """A name typed all in capitals or all in small letters gets capitals at word starts; mixed case is kept."""
-    if name.isupper() or name.islower():
-        return name.title()
-    return name
 
 
 def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, issues: IssueCollector) -> pd.DataFrame:

@@ -35,9 +35,10 @@ from etl.db.bulk import upsert
 from etl.extract import FeedFile, RawTable, UnreadableFileError, discover, read_file
 from etl.harmonize.columns import ISSUE_COLUMNS, ColumnMap
 from etl.harmonize.dedupe import split_duplicates
+from etl.harmonize.identity import patient_keys
 from etl.harmonize.labs import harmonize_labs
 from etl.harmonize.merge import merge_patients
-from etl.harmonize.registry import CODE_PATTERN, harmonize_registry
+from etl.harmonize.registry import harmonize_registry
 from etl.harmonize.vocab import Vocabulary, load_vocabulary
 from etl.load.concepts import sync_concepts
 from etl.load.labs import attach_patients, load_labs
@@ -283,9 +284,7 @@ def _seen_keys(registry: list[_FileWork]) -> set[str]:
     seen: set[str] = set()
     for item in registry:
         if item.code_cells is not None:
-            codes = item.code_cells.dropna().astype(str)
-            keys = codes.str.extract(CODE_PATTERN)["key"].dropna()
-            seen |= set(keys.str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True))
+            seen |= set(patient_keys(item.code_cells).dropna())
     return seen
 
 
