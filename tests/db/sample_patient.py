@@ -406,3 +406,42 @@ ROWS.update(
         ],
     }
 )
+
+# FHIR export bookkeeping (schemas/export.py): one export, its ledger, a pushed bundle, the partner's mark
+ROWS.update(
+    {
+        "export_batch": [
+            {
+                "export_id": 1,
+                "partner": "demo",
+                "format": "bundle",
+                "since_run_id": None,
+                "up_to_run_id": RUN,
+                "created_at": dt.datetime(2024, 1, 2, 2, 0),
+                "out_dir": "/exports/demo/20240101",
+                "patients": 1,
+                "resources": 42,
+                "deleted": 0,
+                "status": "pushed",
+            }
+        ],
+        "export_ledger": [
+            {
+                "partner": "demo",
+                "patient_id": PATIENT,
+                "as_of_run_id": RUN,
+                "resource_keys": "Condition/all\nPatient/1",
+            }
+        ],
+        "export_push": [
+            {
+                "partner": "demo",
+                "bundle": "a1b2c3-01.json",
+                "content_sha256": "c" * 64,
+                "up_to_run_id": RUN,
+                "acknowledged_at": dt.datetime(2024, 1, 2, 2, 5),
+            }
+        ],
+        "export_partner": [{"partner": "demo", "acked_run_id": RUN, "acked_at": dt.datetime(2024, 1, 2, 2, 5)}],
+    }
+)
