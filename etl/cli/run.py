@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -100,7 +102,7 @@ def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None) -> 
             summary = run_night(engine, source, wait=wait, progress=progress, docs_dir=docs)
         finally:
             progress.close()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:  # the bulk paths use the drivers directly
         raise DatabaseError(f"the run failed and changed nothing: {exc.__class__.__name__}: {exc}") from exc
     finally:
         engine.dispose()

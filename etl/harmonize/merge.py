@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from pydantic import ValidationError
 
 from etl.harmonize.origins import cell_groups
+from etl.harmonize.registry import explain
 from schemas.records import PatientRecord
 
 RECORD_FIELDS = list(PatientRecord.model_fields)
@@ -165,3 +167,21 @@ def _empty_conflicts() -> pd.DataFrame:
         "reason",
     ]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+
+def invalid_merged(patients: pd.DataFrame, keys: set[str]) -> pd.DataFrame:
+    """Merged patients (among `keys`) whose combined record breaks a PatientRecord rule.
+
+    Each row was valid alone; cells taken from two rows can still disagree (a
+    relapse date from one feed before the transplant date of the other).
+    Returns patient_key, field, reason, message.
+    """
+    failures = []
+    candidates = patients[patients["patient_key"].isin(keys)]
+    for record in candidates[RECORD_FIELDS].to_dict("records"):
+        try:
+            PatientRecord.model_validate(record)
+        except ValidationError as exc:
+            field, reason, message = explain(exc)
+            failures.append((record["patient_key"], field, reason, f"after merging the registry feeds: {message}"))
+    return pd.DataFrame(failures, columns=["patient_key", "field", "reason", "message"])

@@ -147,7 +147,7 @@ def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, iss
         try:
             PatientRecord.model_validate(record)
         except ValidationError as exc:
-            field, reason, message = _explain(exc)
+            field, reason, message = explain(exc)
             failed_rows.append(index)
             failed_fields.append(field)
             reasons.append(reason)
@@ -166,7 +166,7 @@ def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, iss
     return candidates.loc[keep].reset_index(drop=True)
 
 
-def _explain(exc: ValidationError) -> tuple[str, str, str]:
+def explain(exc: ValidationError) -> tuple[str, str, str]:
     """The first error of a validation failure as (record field, reason code, message)."""
     error = exc.errors()[0]
     cause = (error.get("ctx") or {}).get("error")

@@ -37,7 +37,8 @@ from etl.harmonize.columns import ISSUE_COLUMNS, ColumnMap
 from etl.harmonize.dedupe import split_duplicates
 from etl.harmonize.identity import patient_keys
 from etl.harmonize.labs import harmonize_labs
-from etl.harmonize.merge import merge_patients
+from etl.harmonize.merge import Merged, invalid_merged, merge_patients
+from etl.harmonize.origins import record_to_source
 from etl.harmonize.registry import harmonize_registry
 from etl.harmonize.vocab import Vocabulary, load_vocabulary
 from etl.load.concepts import sync_concepts
@@ -304,7 +305,7 @@ def _load_registry(
     if rows is None:
         result, patients = load_patients(conn, _no_patients(), _no_sources(), run_id, seen)
     else:
-        merged = merge_patients(rows)
+        merged = _reject_invalid_merges(registry, merge_patients(rows), rows)
         merged_rows = set(merged.merged_rows.astype(int))
         for item in registry:
             for row, raw_id in zip(item.records["row_number"], item.records["raw_row_id"], strict=True):  # type: ignore[index]
@@ -315,6 +316,39 @@ def _load_registry(
     summary.patients = len(patients)
     summary.changed_patients = len(result.changed_patients)
     summary.deleted_patients = result.deleted_patients
+
+
+def _reject_invalid_merges(registry: list[_FileWork], merged: Merged, rows: pd.DataFrame) -> Merged:
+    """Quarantine every row of a patient whose merged record breaks a rule; that patient keeps
+    what was loaded before (its code was seen tonight, so it is not deleted either)."""
+    several = set(rows.loc[rows["patient_key"].duplicated(keep=False), "patient_key"])
+    bad = invalid_merged(merged.patients, several)
+    if bad.empty:
+        return merged
+    to_source = record_to_source()
+    for item in registry:
+        hit = item.records.merge(bad, on="patient_key")  # type: ignore[union-attr]
+        if hit.empty:
+            continue
+        headers = [item.columns.header(item.table, to_source.get(f, f)) for f in hit["field"]]  # type: ignore[union-attr]
+        item.reject(
+            pd.DataFrame(
+                {
+                    "row_number": hit["row_number"],
+                    "column_name": headers,
+                    "raw_value": None,
+                    "reason_code": hit["reason"],
+                    "message": hit["message"],
+                }
+            )
+        )
+    keys = set(bad["patient_key"])
+    return Merged(
+        merged.patients[~merged.patients["patient_key"].isin(keys)].reset_index(drop=True),
+        merged.value_sources[~merged.value_sources["patient_key"].isin(keys)],
+        merged.conflicts[~merged.conflicts["patient_key"].isin(keys)],
+        merged.merged_rows,
+    )
 
 
 def _store_conflicts(conn: Connection, run_id: int, conflicts: pd.DataFrame, patients: pd.DataFrame) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from etl.cli import main
 from etl.db import make_engine
 from etl.lineage import lineage
-from schemas.tables import EtlRun, MergeConflict, Patient, Person, Quarantine, RunFile, Transplant
+from schemas.tables import EtlRun, MergeConflict, Patient, Person, Quarantine, RunFile, SourceFile, Transplant
 from tests.run.snapshot import snapshot
 
 NIGHT = Path(__file__).parents[1] / "data" / "night_small"
@@ -151,3 +151,34 @@ def test_a_second_run_refuses_while_one_is_going(db_url: str) -> None:
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+
+
+def test_rows_valid_alone_but_not_together_are_quarantined_with_the_reason(db_url: str, tmp_path: Path) -> None:
+    night = tmp_path / "night"
+    shutil.copytree(NIGHT, night)
+    en = night / "registry_en_20240101.csv"
+    # the newer English row moves the transplant after the relapse day the Russian row gives, and has no relapse date
+    text = (
+        en.read_text(encoding="utf-8")
+        .replace(",2019-05-20,haplo,", ",2019-12-01,haplo,")
+        .replace(",D+164,BM,", ",,BM,")
+    )
+    en.write_text(text, encoding="utf-8")
+    hsct("run", "--source", str(night), "--db", db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        rejected = conn.execute(
+            select(SourceFile.file_name, Quarantine.row_number, Quarantine.column_name, Quarantine.reason_code)
+            .join(SourceFile, SourceFile.file_id == Quarantine.file_id)
+            .where(Quarantine.reason_code == "date_order")
+        ).all()
+        keys = set(conn.execute(select(Person.patient_key)).scalars())
+        files = {r.file_name: r for r in conn.execute(select(RunFile.__table__)).all()}
+    engine.dispose()
+    assert sorted(rejected) == [
+        ("registry_en_20240101.csv", 2, "Relapse date", "date_order"),
+        ("registry_ru_20240101.csv", 2, "Дата рецидива", "date_order"),
+    ]
+    assert "2019-014" not in keys
+    for f in files.values():
+        assert f.rows_in == f.rows_loaded + f.rows_merged + f.rows_quarantined
