@@ -15,7 +15,7 @@ the row with a reason code a data manager can act on.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -219,10 +219,6 @@ def check_patient_rules(r: PatientRecord) -> None:  # noqa: C901 - a flat list o
 def record_fields(model: type[BaseModel]) -> list[str]:
     """The field names of a record model, in declaration order."""
     return list(model.model_fields)
-
-
-def as_row(record: BaseModel) -> dict[str, Any]:
-    return record.model_dump()
 
 
 # The concept domain of every coded field (values are concept keys of that domain).

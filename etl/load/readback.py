@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from etl.load.builders import INO_DAYS, TOXICITY_FLAGS
 from schemas.records import CODED_FIELDS, LabRecord, PatientRecord
 
 PATIENTS_SQL = """
@@ -36,15 +37,9 @@ LEFT JOIN relapse rl ON rl.transplant_id = t.transplant_id
 LEFT JOIN follow_up f ON f.transplant_id = t.transplant_id
 ORDER BY pe.patient_key
 """
-TOXICITY_FIELDS = {
-    "toxicity/neutropenia": "tox_neutropenia",
-    "toxicity/thrombocytopenia": "tox_thrombocytopenia",
-    "toxicity/febrile_neutropenia": "tox_febrile_neutropenia",
-    "toxicity/sepsis": "tox_sepsis",
-    "toxicity/polyneuropathy": "tox_polyneuropathy",
-    "toxicity/sos": "tox_sos",
-}
-INO_SLOTS = {1: "ino_dose_d1", 8: "ino_dose_d8", 15: "ino_dose_d15"}
+# the builders' maps read the other way round
+TOXICITY_FIELDS = {concept: field for field, concept in TOXICITY_FLAGS.items()}
+INO_SLOTS = {day: field for field, day in INO_DAYS.items()}
 
 
 def _strip_domain(values: pd.Series) -> pd.Series:

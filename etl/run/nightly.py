@@ -50,6 +50,7 @@ from etl.quality import GATE, QualityCheck, QualityReport, record_publication, s
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.lock import run_lock
+from schemas.records import PatientRecord
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
 
 UNREADABLE_FILE = "unreadable_file"
@@ -298,10 +299,9 @@ def _load_registry(
         dups = split_duplicates(item.records, item.code_header())  # type: ignore[arg-type]
         item.reject(dups.conflicting)
         item.outcome.update({row: "merged" for row in dups.identical_rows})
-        frames.append(dups.unique)
-    rows = (
-        pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) else None
-    )
+        if not dups.unique.empty:
+            frames.append(dups.unique)
+    rows = pd.concat(frames, ignore_index=True) if frames else None
     if rows is None:
         result, patients = load_patients(conn, _no_patients(), _no_sources(), run_id, seen)
     else:
@@ -471,8 +471,6 @@ def _store_unreadable(conn: Connection, item: _FileWork) -> int:
 
 
 def _no_patients() -> pd.DataFrame:
-    from schemas.records import PatientRecord
-
     return pd.DataFrame(columns=[*PatientRecord.model_fields, "raw_row_id"])
 
 
