@@ -77,25 +77,27 @@ def _merge_several(rows: pd.DataFrame) -> Merged:
         kind="stable",
     )
     winners = order.groupby("patient_key", sort=True)["raw_row_id"].first()
-    patients = pd.DataFrame(index=winners.index)
+    columns: dict[str, pd.Series] = {}
     sources: list[pd.DataFrame] = []
     conflicts: list[pd.DataFrame] = []
     winner_set = set(winners)
     for source, fields in _merge_units():
         if fields == ("patient_key",):
             continue
-        present = order[list(fields)].notna().any(axis=1)
-        chosen = order[present].groupby("patient_key", sort=True).head(1).set_index("patient_key")
+        # a narrow frame per cell: copying the whole record for each of ~40 cells is what costs
+        cell = order[list(dict.fromkeys(["patient_key", "raw_row_id", "updated_at", *fields]))]
+        cell = cell[cell[list(fields)].notna().any(axis=1)]
+        chosen = cell.drop_duplicates("patient_key").set_index("patient_key")  # rows are newest first
         for f in fields:
-            patients[f] = chosen[f].reindex(patients.index).astype(object)
-            patients[f] = patients[f].where(patients[f].notna(), None)
+            column = chosen[f].reindex(winners.index).astype(object)
+            columns[f] = column.where(column.notna(), None)
         taken = chosen.loc[~chosen["raw_row_id"].isin(winner_set), "raw_row_id"]
         for f in fields:
             sources.append(pd.DataFrame({"patient_key": taken.index, "field": f, "raw_row_id": taken.to_numpy()}))
         if not set(fields) & PER_FEED_FIELDS:
-            conflicts.append(_conflicts(order[present], chosen, fields, source))
-    patients["patient_key"] = winners.index.to_numpy()
-    patients = patients.reset_index(drop=True)[RECORD_FIELDS]
+            conflicts.append(_conflicts(cell, chosen, fields, source))
+    columns["patient_key"] = pd.Series(winners.index.to_numpy(), index=winners.index)
+    patients = pd.DataFrame(columns).reset_index(drop=True)[RECORD_FIELDS]
     patients["raw_row_id"] = winners.to_numpy()
     merged_rows = order.loc[~order["raw_row_id"].isin(winner_set), "raw_row_id"].reset_index(drop=True)
     found = [s for s in sources if not s.empty]

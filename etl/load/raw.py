@@ -11,20 +11,21 @@ from etl.load.sync import stored_all_max
 from schemas.tables import RawRow, SourceColumn, SourceFile
 
 
-def store_raw(conn: Connection, table: RawTable, fields: dict[str, str | None]) -> tuple[int, pd.Series]:
+def store_raw(
+    conn: Connection, table: RawTable, fields: dict[str, str | None], cells: pd.Series | None = None
+) -> tuple[int, pd.Series]:
     """Store a file, its columns and its rows unless a file of the same content is stored already.
 
     `fields` maps each column label of `table.columns` to the field it was mapped
     to (None: no mapping knows the header). Returns the file id and a Series
-    row_number → raw_row_id.
+    row_number → raw_row_id. `cells`: the rows' `cells_json`, when a worker encoded them already.
     """
     existing = conn.execute(select(SourceFile.file_id).where(SourceFile.checksum_sha256 == table.sha256)).scalar()
     if existing is None:
         file_id = _insert_file(conn, table)
         _insert_columns(conn, file_id, table, fields)
-        _insert_rows(conn, file_id, table)
-    else:
-        file_id = int(existing)
+        return file_id, _insert_rows(conn, file_id, table, cells)
+    file_id = int(existing)
     ids = pd.read_sql(select(RawRow.row_number, RawRow.raw_row_id).where(RawRow.file_id == file_id), conn)
     return file_id, ids.set_index("row_number")["raw_row_id"].astype(int)
 
@@ -58,19 +59,19 @@ def _insert_columns(conn: Connection, file_id: int, table: RawTable, fields: dic
         conn.execute(insert(SourceColumn.__table__), rows)
 
 
-def _insert_rows(conn: Connection, file_id: int, table: RawTable) -> None:
-    if table.rows.empty:
-        return
+def _insert_rows(conn: Connection, file_id: int, table: RawTable, cells: pd.Series | None) -> pd.Series:
+    """Insert the rows with ids after the largest stored one; returns row_number → raw_row_id."""
     first = stored_all_max(conn, RawRow.__table__, "raw_row_id") + 1
     frame = pd.DataFrame(
         {
             "raw_row_id": range(first, first + len(table.rows)),
             "file_id": file_id,
             "row_number": table.rows[ROW_NUMBER].astype(int).to_numpy(),
-            "cells": cells_json(table.rows, list(table.columns)),
+            "cells": (cells_json(table.rows, list(table.columns)) if cells is None else cells).to_numpy(),
         }
     )
     bulk_insert(conn, RawRow.__table__, frame)
+    return frame.set_index("row_number")["raw_row_id"].astype(int)
 
 
 def cells_json(rows: pd.DataFrame, labels: list[str]) -> pd.Series:
