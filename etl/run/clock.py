@@ -18,6 +18,7 @@ def peak_rss_mb() -> float:
 class StageClock:
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # process peak at the end of the stage
+    worker_peak_mb: float = 0.0  # the largest peak of a worker process (etl.run.prepare)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -27,3 +28,10 @@ class StageClock:
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
             self.peak_mb[name] = peak_rss_mb()
+
+    def add(self, name: str, seconds: float) -> None:
+        """Seconds a worker process spent on a stage (they overlap the main process's stages)."""
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def worker_peak(self, mb: float) -> None:
+        self.worker_peak_mb = max(self.worker_peak_mb, mb)

@@ -32,14 +32,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from etl.db.bulk import upsert
-from etl.extract import FeedFile, RawTable, UnreadableFileError, discover, read_file
+from etl.extract import ROW_NUMBER, FeedFile, RawTable, discover
 from etl.harmonize.columns import ISSUE_COLUMNS, ColumnMap
 from etl.harmonize.dedupe import split_duplicates
 from etl.harmonize.identity import patient_keys
-from etl.harmonize.labs import harmonize_labs
+from etl.harmonize.labs import LabRows
 from etl.harmonize.merge import Merged, invalid_merged, merge_patients
 from etl.harmonize.origins import record_to_source
-from etl.harmonize.registry import harmonize_registry
+from etl.harmonize.registry import RegistryRows
 from etl.harmonize.vocab import Vocabulary, load_vocabulary
 from etl.load.concepts import sync_concepts
 from etl.load.labs import attach_patients, load_labs
@@ -50,6 +50,7 @@ from etl.quality import GATE, QualityCheck, QualityReport, record_publication, s
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.lock import run_lock
+from etl.run.prepare import PreparedFile, harmonize_table, prepare_pool
 from schemas.records import PatientRecord
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
 
@@ -111,6 +112,7 @@ class _FileWork:
     issues: list[pd.DataFrame] = field(default_factory=list)
     outcome: dict[int, str] = field(default_factory=dict)  # row_number → loaded / merged / quarantined
     code_cells: pd.Series | None = None  # row_number → the patient-code cell as written
+    cells: pd.Series | None = None  # the rows' JSON text, kept while the raw rows may need storing again
 
     def reject(self, issues: pd.DataFrame) -> None:
         if issues.empty:
@@ -162,16 +164,28 @@ def _run(
     docs_dir: Path | None,
 ) -> RunSummary:
     clock = StageClock()
-    with clock.stage("read"):
-        work = [_read(f, say) for f in files]
-    summary = RunSummary(run_id, [w.summary for w in work], clock=clock)
-    quality = QualityCheck()
-    with clock.stage("quality"):
-        quality.raw([w.table for w in work if w.table is not None], vocab)
-    harmonize_and_store(conn, work, vocab, say, today, clock)
-    savepoint = conn.begin_nested()
+    summary = RunSummary(run_id, [], clock=clock)
+    received: dict[int, _FileWork] = {}
+    with prepare_pool(files, vocab, today) as prepared:
+        quality = QualityCheck()
+
+        def receive(feeds: set[str], inside_savepoint: bool) -> list[_FileWork]:
+            indexes = [i for i, f in enumerate(files) if f.feed in feeds]
+            items = _receive(conn, [prepared(i) for i in indexes], quality, vocab, say, clock, inside_savepoint)
+            received.update(zip(indexes, items, strict=True))
+            return items
+
+        registry = receive({"registry_ru", "registry_en"}, inside_savepoint=False)
+        savepoint = conn.begin_nested()
+        with clock.stage("load"):
+            load_registry(conn, run_id, registry, summary, say)
+        # the laboratory files were parsed meanwhile; their raw rows join the savepoint (see below)
+        labs = receive({"labs"}, inside_savepoint=True)
+        with clock.stage("load"):
+            load_lab_results(conn, run_id, labs)
+    work = [received[i] for i in range(len(files))]
+    summary.files = [w.summary for w in work]
     with clock.stage("load"):
-        load_batch(conn, run_id, work, summary, say)
         account(conn, run_id, work)
     with clock.stage("quality"):
         quality.harmonized(conn, run_id)
@@ -181,6 +195,9 @@ def _run(
         record_publication(conn, run_id, "published", GATE, "every blocking check passed")
     else:
         savepoint.rollback()  # the live tables keep the last published batch
+        for item in labs:  # the raw layer is kept: store again what the savepoint held
+            if item.table is not None:
+                _store_raw(conn, item, item.cells)
         account(conn, run_id, work)  # the night's rejections and accounting are kept all the same
         record_publication(conn, run_id, "held", GATE, "a blocking check failed", report.held_reason())
         say(f"quality gate: {len(report.blocking_failures)} blocking check(s) failed; the batch is held")
@@ -203,30 +220,36 @@ def harmonize_and_store(
 ) -> None:
     """Harmonize every readable file and store its raw rows (the raw layer is kept whatever the gate says)."""
     clock = clock or StageClock()
-    readable = [w for w in work if w.table is not None]
-    for item in sorted(readable, key=lambda w: w.source.feed == "labs"):  # registry files first, as always
-        harmonize = harmonize_labs if item.source.feed == "labs" else harmonize_registry
+    for item in sorted((w for w in work if w.table is not None), key=_labs_last):
         with clock.stage("harmonize"):
-            result = harmonize(item.table, vocab, today)
+            result = harmonize_table(item.table, vocab, today)  # type: ignore[arg-type]
         with clock.stage("load"):
-            _store(conn, item, result.columns, result.issues, result.records)
+            _store(conn, item, result, None)
         say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
 
 
 def load_batch(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
     """Merge and load the harmonized registry rows, then the lab results (the part the gate may roll back)."""
-    registry = [w for w in work if w.table is not None and w.source.feed != "labs"]
+    load_registry(conn, run_id, work, summary, say)
+    load_lab_results(conn, run_id, work)
+
+
+def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
+    """Merge and load the registry files among `work` (none: the patients stay as they are)."""
+    feeds = [w for w in work if w.source.feed != "labs"]
+    registry = [w for w in feeds if w.table is not None]
+    if not registry:
+        return
+    complete = all(w.table is not None and "registry_code" in w.columns.labels for w in feeds)  # type: ignore[union-attr]
+    if not complete:
+        say("a registry file could not be read or has no patient code column: no patient is deleted tonight")
+    _load_registry(conn, run_id, registry, summary, complete)
+    say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
+
+
+def load_lab_results(conn: Connection, run_id: int, work: list[_FileWork]) -> None:
+    """Load the laboratory files among `work` (none: the results stay as they are)."""
     labs = [w for w in work if w.table is not None and w.source.feed == "labs"]
-    if registry:
-        complete = all(
-            w.table is not None and "registry_code" in w.columns.labels  # type: ignore[union-attr]
-            for w in work
-            if w.source.feed != "labs"
-        )
-        if not complete:
-            say("a registry file could not be read or has no patient code column: no patient is deleted tonight")
-        _load_registry(conn, run_id, registry, summary, complete)
-        say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
     if labs:
         _load_labs(conn, run_id, labs)
 
@@ -254,31 +277,75 @@ def _pause_for_tests(say: Progress) -> None:
         time.sleep(seconds)
 
 
-def _read(source: FeedFile, say: Progress) -> _FileWork:
-    item = _FileWork(source, FileSummary(source.name, source.feed))
-    try:
-        item.table = read_file(source)
-    except UnreadableFileError as exc:
-        item.summary.status, item.summary.error = "unreadable", exc.reason
-        say(f"{source.name}: cannot be read ({exc.reason}); skipped, the other files go on")
+def _receive(
+    conn: Connection,
+    ready: list[PreparedFile],
+    quality: QualityCheck,
+    vocab: Vocabulary,
+    say: Progress,
+    clock: StageClock,
+    inside_savepoint: bool,
+) -> list[_FileWork]:
+    """Files of one kind as the workers prepared them: raw-layer checks, then their raw rows stored.
+
+    `inside_savepoint`: their raw rows are stored inside the gate's savepoint, so their cells
+    are kept until the run ends, to store them again if the gate rolls the savepoint back.
+    """
+    items = [_received(r, say, clock) for r in ready]
+    with clock.stage("quality"):
+        quality.raw([w.table for w in items if w.table is not None], vocab)
+    for item, r in zip(items, ready, strict=True):
+        if item.table is None or r.result is None:
+            continue
+        with clock.stage("load"):
+            _store(conn, item, r.result, r.cells)
+        item.cells = r.cells if inside_savepoint else None
+        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(r.result.records)} harmonized")
+    return items
+
+
+def _labs_last(item: _FileWork) -> bool:
+    """Sort key: registry files before laboratory files (labs attach to the night's patients)."""
+    return item.source.feed == "labs"
+
+
+def _received(ready: PreparedFile, say: Progress, clock: StageClock) -> _FileWork:
+    """A prepared file as one file of the run: its table, or why it could not be read."""
+    source = ready.source
+    for stage, seconds in ready.seconds.items():
+        clock.add(stage, seconds)
+    clock.worker_peak(ready.peak_mb)
+    item = _FileWork(source, FileSummary(source.name, source.feed), table=ready.table)
+    if ready.table is None:
+        item.summary.status, item.summary.error = "unreadable", ready.error
+        say(f"{source.name}: cannot be read ({ready.error}); skipped, the other files go on")
     return item
 
 
-def _store(conn: Connection, item: _FileWork, columns: ColumnMap, issues: pd.DataFrame, records: pd.DataFrame) -> None:
+def _store(
+    conn: Connection, item: _FileWork, result: RegistryRows | LabRows, cells: pd.Series | None
+) -> None:
+    """Store the file's raw rows (`cells`: their JSON text when already encoded) and keep its
+    harmonized rows, with their raw row ids, for the load."""
+    columns, issues, records = result.columns, result.issues, result.records
     item.columns = columns
-    item.file_id, item.raw_ids = store_raw(conn, item.table, columns.fields)  # type: ignore[arg-type]
+    _store_raw(conn, item, cells)
     table = item.table
     item.summary.rows_in = len(table.rows)  # type: ignore[union-attr]
     label = columns.labels.get("registry_code")
     if label is not None:
         item.code_cells = table.rows.set_index("row_number")[label]  # type: ignore[union-attr]
     # the raw rows are stored and harmonized: free the cells (a laboratory night holds millions)
-    table.rows = table.rows.iloc[0:0]  # type: ignore[union-attr]
+    table.rows = table.rows[[ROW_NUMBER]]  # type: ignore[union-attr]
     item.summary.unknown_headers = columns.unknown
     item.reject(issues)
     records = records.copy()
     records["raw_row_id"] = item.raw_ids.reindex(records["row_number"].astype(int)).to_numpy()  # type: ignore[union-attr]
     item.records = records
+
+
+def _store_raw(conn: Connection, item: _FileWork, cells: pd.Series | None) -> None:
+    item.file_id, item.raw_ids = store_raw(conn, item.table, item.columns.fields, cells)  # type: ignore[arg-type, union-attr]
 
 
 def _seen_keys(registry: list[_FileWork]) -> set[str]:

@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from etl.db import make_engine
 from schemas.quality import BatchPublication, QualityRun
-from schemas.tables import DrugAdministration, Person, RawRow, RunFile, Transplant
+from schemas.tables import DrugAdministration, LabResult, Person, RawRow, RunFile, SourceFile, Transplant
 from tests.quality.helpers import NIGHT, hsct, load_night
 from tests.run.snapshot import snapshot
 
+NEW_LAB_ROW = "ТГСК-2019-014;20.06.2019;Нейтрофилы;700;кл/мкл\n"
 RAW_AND_LOG = {"raw_row", "source_file", "source_column", "quarantine"}  # kept for every night, published or not
 
 
@@ -36,6 +37,8 @@ def _night_b(tmp_path: Path) -> Path:
     changed = text.replace("2020-02-01,,no,", "2020-02-01,0.8/0.5/0.5,no,").replace(",0.6,1.25,", ",0.7,1.25,")
     assert changed.count("0.8/0.5/0.5") == 2
     en.write_text(changed, encoding="utf-8")
+    labs = night / "labs_20240101.csv"  # and one new result: the lab file's raw rows are new too
+    labs.write_text(labs.read_text(encoding="utf-8") + NEW_LAB_ROW, encoding="utf-8")
     return night
 
 
@@ -77,7 +80,12 @@ def test_a_blocking_failure_holds_the_batch_until_a_data_manager_publishes_it(db
         assert "rule_group_vs_ino" in held.held_reason
         files = conn.execute(select(RunFile.file_name, RunFile.rows_in).where(RunFile.run_id == 2)).all()
         assert len(files) == 3  # night B's accounting is kept ...
-        assert conn.execute(select(RawRow.raw_row_id)).all()  # ... and its raw rows
+        assert conn.execute(select(RawRow.raw_row_id)).all()  # ... and its raw rows, the lab file's too
+        labs_b = conn.execute(
+            select(SourceFile.file_id).where(SourceFile.file_name == "labs_20240101.csv").order_by(SourceFile.file_id)
+        ).scalars().all()[-1]
+        assert len(conn.execute(select(RawRow.raw_row_id).where(RawRow.file_id == labs_b)).all()) == 6
+        results_a = len(conn.execute(select(LabResult.lab_result_id)).all())
     engine.dispose()
 
     shown = hsct("quality", "--db", db_url, "--run", "2")
@@ -91,6 +99,7 @@ def test_a_blocking_failure_holds_the_batch_until_a_data_manager_publishes_it(db
     assert _ino_doses_of(db_url, "2020-001") == (3, 0.7)  # the tables now hold night B
     engine = make_engine(db_url)
     with engine.connect() as conn:
+        assert len(conn.execute(select(LabResult.lab_result_id)).all()) == results_a + 1
         decision = conn.execute(select(BatchPublication.__table__).where(BatchPublication.run_id == 2)).one()
         assert (decision.status, decision.decided_by, decision.note) == ("published", "A. Petrova", "doses confirmed")
         assert "rule_group_vs_ino" in decision.held_reason  # why it was held is kept

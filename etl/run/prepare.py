@@ -1,0 +1,125 @@
+"""Read and harmonize the night's files in worker processes, one file per task.
+
+Reading a file and harmonizing its rows touch no database: they are pure
+functions of the file, the mappings and the day. The nightly job hands them to
+a pool of worker processes (one per core, `HSCT_WORKERS` to choose), so that on
+a large night the registry and laboratory files are parsed side by side, and
+the main process, which alone talks to the database, receives for each file
+its raw table, its harmonized rows and rejections, and its cells as the JSON
+text the raw layer stores. The results come back in the order of the files,
+whatever order the workers finish in, so a run is the same with one worker or
+with many.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from etl.errors import InputError
+from etl.extract import FeedFile, RawTable, UnreadableFileError, read_file
+from etl.harmonize.labs import LabRows, harmonize_labs
+from etl.harmonize.registry import RegistryRows, harmonize_registry
+from etl.harmonize.vocab import Vocabulary
+from etl.load.raw import cells_json
+from etl.run.clock import peak_rss_mb
+
+WORKERS_VAR = "HSCT_WORKERS"
+XLSX_COST = 8  # a workbook byte costs about eight CSV bytes to read (cell objects, styles)
+
+
+@dataclass
+class PreparedFile:
+    """One file read and harmonized; `table` is None when it could not be read (`error` says why)."""
+
+    source: FeedFile
+    table: RawTable | None = None
+    error: str | None = None
+    result: RegistryRows | LabRows | None = None
+    cells: pd.Series | None = None  # row label of table.rows → the row's cells as JSON text
+    seconds: dict[str, float] = field(default_factory=dict)  # read, harmonize: this file's work
+    peak_mb: float = 0.0  # peak memory of the process that prepared it
+
+
+Prepared = Callable[[int], "PreparedFile"]
+
+
+def harmonize_table(table: RawTable, vocab: Vocabulary, today: dt.date | None) -> RegistryRows | LabRows:
+    """The harmonizer of the table's feed."""
+    harmonize = harmonize_labs if table.feed == "labs" else harmonize_registry
+    return harmonize(table, vocab, today)
+
+
+def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None) -> PreparedFile:
+    """Read one file, harmonize it and encode its cells (runs in a worker process)."""
+    out = PreparedFile(source)
+    start = time.perf_counter()
+    try:
+        out.table = read_file(source)
+    except UnreadableFileError as exc:
+        out.error = exc.reason
+    out.seconds["read"] = time.perf_counter() - start
+    if out.table is not None:
+        start = time.perf_counter()
+        out.result = harmonize_table(out.table, vocab, today)
+        out.cells = cells_json(out.table.rows, list(out.table.columns))
+        out.seconds["harmonize"] = time.perf_counter() - start
+    out.peak_mb = peak_rss_mb()
+    return out
+
+
+def worker_count(files: int) -> int:
+    """$HSCT_WORKERS, else one per core this process may use; never more than there are files."""
+    wanted = os.environ.get(WORKERS_VAR)
+    if wanted:
+        try:
+            count = int(wanted)
+        except ValueError:
+            raise InputError(f"{WORKERS_VAR}={wanted!r}: expected a whole number of worker processes") from None
+        if count < 1:
+            raise InputError(f"{WORKERS_VAR}={wanted!r}: at least one worker is needed")
+    else:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(count, files))
+
+
+def _cost(source: FeedFile) -> int:
+    try:
+        size = source.path.stat().st_size
+    except OSError:
+        size = 0
+    return size * (XLSX_COST if source.format == "xlsx" else 1)
+
+
+@contextmanager
+def prepare_pool(files: list[FeedFile], vocab: Vocabulary, today: dt.date | None) -> Iterator[Prepared]:
+    """`get(i)`: files[i] prepared, waiting for it if need be.
+
+    With more than one worker and more than one file, every file is handed to the
+    worker processes at once: registry files first (the load needs them first),
+    the costliest first within each feed, so that the laboratory files are being
+    parsed while the main process loads the registry. Otherwise each file is
+    prepared in this process when asked for.
+    """
+    workers = worker_count(len(files))
+    if workers == 1:
+        yield lambda i: prepare_file(files[i], vocab, today)
+        return
+    # fork: the workers start at once with the mappings already loaded; they only compute
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    order = sorted(range(len(files)), key=lambda i: (files[i].feed == "labs", -_cost(files[i]), i))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        futures = {i: pool.submit(prepare_file, files[i], vocab, today) for i in order}
+        yield lambda i: futures[i].result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
