@@ -11,6 +11,7 @@ import pandas as pd
 from etl.extract import RawTable
 from etl.harmonize.columns import IssueCollector
 from etl.harmonize.normalize import fold_token
+from etl.harmonize.result import by_unique
 
 CODE_PATTERN = r"(?P<key>\d{4}\s*[-‐‑‒–—−]\s*\d{3,6})"
 MISSING_PATIENT_CODE = "missing_patient_code"
@@ -18,9 +19,17 @@ INVALID_PATIENT_CODE = "invalid_patient_code"
 
 
 def patient_keys(codes: pd.Series) -> pd.Series:
-    """The registry digits `YYYY-NNN` of each code cell (NA where there are none)."""
-    key = codes.astype("string").str.extract(CODE_PATTERN)["key"]
-    return key.str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True)
+    """The registry digits `YYYY-NNN` of each code cell (NA where there are none); each distinct
+    code is read once (a laboratory night names every patient many times)."""
+
+    def keys(uniques: pd.Series) -> pd.DataFrame:
+        key = uniques.astype("string").str.extract(CODE_PATTERN)["key"]
+        return pd.DataFrame({"key": key.str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True)})
+
+    present = codes.notna().astype(bool)
+    if not present.any():
+        return pd.Series(pd.NA, index=codes.index, dtype="string")
+    return by_unique(codes, present, keys)["key"].astype("string")
 
 
 def reject_codes(code: pd.Series, key: pd.Series, issues: IssueCollector) -> None:

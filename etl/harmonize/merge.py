@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from etl.harmonize.origins import cell_groups
-from etl.harmonize.registry import explain
+from etl.harmonize.registry import explain, plain_records
 from schemas.records import PatientRecord
 
 RECORD_FIELDS = list(PatientRecord.model_fields)
@@ -180,7 +180,7 @@ def invalid_merged(patients: pd.DataFrame, keys: set[str]) -> pd.DataFrame:
     """
     failures = []
     candidates = patients[patients["patient_key"].isin(keys)]
-    for record in candidates[RECORD_FIELDS].to_dict("records"):
+    for record in plain_records(candidates, RECORD_FIELDS):
         try:
             PatientRecord.model_validate(record)
         except ValidationError as exc:

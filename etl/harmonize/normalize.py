@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
@@ -92,20 +93,19 @@ def compact(value: str) -> str:
     return normalize_text(value).replace(" ", "")
 
 
+def _blank_text(value: object) -> bool:
+    return value is None or value != value or str(value).strip() == ""  # NaN != NaN
+
+
 def is_blank(values: pd.Series) -> pd.Series:
-    """True where a cell is not recorded: None, NaN or only whitespace."""
-    text = values.astype("string")
-    return (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
+    """True where a cell is not recorded: None, NaN or only whitespace (each distinct value tested once)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    blank = np.fromiter((_blank_text(u) for u in uniques), dtype=bool, count=len(uniques))
+    return pd.Series(np.append(blank, True)[codes], index=values.index)  # code -1 (missing) → the last, True
 
 
 def normalize_series(values: pd.Series, fn=normalize_text) -> pd.Series:  # type: ignore[no-untyped-def]
     """Normalize each distinct non-blank value once; blanks become <NA>."""
-    blank = is_blank(values)
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    present = values[~blank].astype(str)
-    if present.empty:
-        return out
-    uniques = pd.unique(present.to_numpy())
-    table = {u: fn(u) for u in uniques}
-    out[~blank] = present.map(table)
-    return out
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.array([None if _blank_text(u) else fn(str(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype="string")

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 from pydantic import ValidationError
 
 from etl.extract import ROW_NUMBER, RawTable
@@ -62,6 +63,20 @@ def _plain(values: pd.Series, dates: bool = True) -> pd.Series:
         return converted.where(values.notna(), None)
     obj = values.astype(object)
     return obj.where(values.notna(), None)
+
+
+def plain_records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, object]]:
+    """The rows as dicts of plain Python values (what `to_dict("records")` gives, at a fraction of its
+    cost: numpy converts each column at once instead of boxing every value)."""
+    columns = [
+        (
+            frame[f].to_numpy(dtype=object, na_value=None)  # <NA> of nullable columns as None, like to_dict
+            if isinstance(frame[f].dtype, ExtensionDtype)
+            else frame[f].to_numpy(dtype=object)
+        ).tolist()
+        for f in fields
+    ]
+    return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None = None) -> RegistryRows:
@@ -142,7 +157,7 @@ def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, iss
     failed_fields: list[str] = []
     reasons: list[str] = []
     messages: list[str] = []
-    records = candidates[fields].to_dict("records")
+    records = plain_records(candidates, fields)
     for index, record in zip(candidates.index, records, strict=True):
         try:
             PatientRecord.model_validate(record)

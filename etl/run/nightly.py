@@ -171,7 +171,9 @@ def _run(
 
         def receive(feeds: set[str], inside_savepoint: bool) -> list[_FileWork]:
             indexes = [i for i, f in enumerate(files) if f.feed in feeds]
-            items = _receive(conn, [prepared(i) for i in indexes], quality, vocab, say, clock, inside_savepoint)
+            with clock.stage("wait"):  # for the workers still preparing these files
+                ready = [prepared(i) for i in indexes]
+            items = _receive(conn, ready, quality, vocab, say, clock, inside_savepoint)
             received.update(zip(indexes, items, strict=True))
             return items
 
@@ -244,6 +246,8 @@ def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary:
     if not complete:
         say("a registry file could not be read or has no patient code column: no patient is deleted tonight")
     _load_registry(conn, run_id, registry, summary, complete)
+    for item in registry:
+        item.records = None  # loaded: the laboratory night needs the memory
     say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
 
 
