@@ -1,17 +1,20 @@
 """The nightly job: one folder of feeds → the harmonized schema, completely or not at all.
 
 Order: take the run lock; load the vocabulary; record the run as started
-(committed, so that a crash leaves a trace); then, in ONE transaction: run the
-raw-layer quality checks on the files as read; store every file's raw rows and
-harmonize them; inside a SAVEPOINT merge and load patients and labs, store the
-rejections, conflicts and per-file accounting, and run the harmonized checks
-on what the savepoint holds. Every blocking check passed: the savepoint is
-kept and the batch is published. A blocking check failed: the savepoint is
-rolled back — the live tables, and so the views and exports, keep the last
-published batch — while the raw layer, the quarantine, the accounting and the
-check results are kept and the batch is recorded as held
-(`hsct quality --publish RUN` publishes it after review). A run killed at any
-point leaves the data as it was before it began.
+(committed, so that a crash leaves a trace); hand every file to the worker
+processes that read and harmonize it (`etl.run.prepare`); then, in ONE
+transaction: as the registry files arrive, run the raw-layer quality checks on
+them and store their raw rows; inside a SAVEPOINT merge and load the patients;
+then the same for the laboratory files (parsed meanwhile) and their results;
+store the rejections, conflicts and per-file accounting, and run the
+harmonized checks on what the savepoint holds. Every blocking check passed:
+the savepoint is kept and the batch is published. A blocking check failed:
+the savepoint is rolled back — the live tables, and so the views and exports,
+keep the last published batch — while the raw layer (the lab files' raw rows
+are stored again), the quarantine, the accounting and the check results are
+kept and the batch is recorded as held (`hsct quality --publish RUN`
+publishes it after review). A run killed at any point leaves the data as it
+was before it began.
 
 Every row that arrives ends as exactly one of: loaded (it made or updated a
 patient or a result), merged (folded into another row of the same patient),
@@ -183,8 +186,9 @@ def _run(
             load_registry(conn, run_id, registry, summary, say)
         # the laboratory files were parsed meanwhile; their raw rows join the savepoint (see below)
         labs = receive({"labs"}, inside_savepoint=True)
-        with clock.stage("load"):
-            load_lab_results(conn, run_id, labs)
+    # the workers are done and gone (their memory with them) before the largest load
+    with clock.stage("load"):
+        load_lab_results(conn, run_id, labs)
     work = [received[i] for i in range(len(files))]
     summary.files = [w.summary for w in work]
     with clock.stage("load"):
