@@ -26,10 +26,7 @@ def patient_keys(codes: pd.Series) -> pd.Series:
         key = uniques.astype("string").str.extract(CODE_PATTERN)["key"]
         return pd.DataFrame({"key": key.str.replace(r"\s*[-‐‑‒–—−]\s*", "-", regex=True)})
 
-    present = codes.notna().astype(bool)
-    if not present.any():
-        return pd.Series(pd.NA, index=codes.index, dtype="string")
-    return by_unique(codes, present, keys)["key"].astype("string")
+    return by_unique(codes, codes.notna(), keys)["key"].astype("string")
 
 
 def reject_codes(code: pd.Series, key: pd.Series, issues: IssueCollector) -> None:

@@ -322,7 +322,6 @@ def _received(ready: PreparedFile, say: Progress, clock: StageClock) -> _FileWor
     source = ready.source
     for stage, seconds in ready.seconds.items():
         clock.add(stage, seconds)
-    clock.worker_peak(ready.peak_mb)
     item = _FileWork(source, FileSummary(source.name, source.feed), table=ready.table)
     if ready.table is None:
         item.summary.status, item.summary.error = "unreadable", ready.error

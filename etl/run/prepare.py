@@ -30,7 +30,6 @@ from etl.harmonize.labs import LabRows, harmonize_labs
 from etl.harmonize.registry import RegistryRows, harmonize_registry
 from etl.harmonize.vocab import Vocabulary
 from etl.load.raw import cells_json
-from etl.run.clock import peak_rss_mb
 
 WORKERS_VAR = "HSCT_WORKERS"
 XLSX_COST = 8  # a workbook byte costs about eight CSV bytes to read (cell objects, styles)
@@ -46,7 +45,6 @@ class PreparedFile:
     result: RegistryRows | LabRows | None = None
     cells: pd.Series | None = None  # row label of table.rows → the row's cells as JSON text
     seconds: dict[str, float] = field(default_factory=dict)  # read, harmonize: this file's work
-    peak_mb: float = 0.0  # peak memory of the process that prepared it
 
 
 Prepared = Callable[[int], "PreparedFile"]
@@ -72,7 +70,6 @@ def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None) -> 
         out.result = harmonize_table(out.table, vocab, today)
         out.cells = cells_json(out.table.rows, list(out.table.columns))
         out.seconds["harmonize"] = time.perf_counter() - start
-    out.peak_mb = peak_rss_mb()
     return out
 
 
