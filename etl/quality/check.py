@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection
 
 from etl.extract import RawTable
 from etl.harmonize.vocab import Vocabulary
 from etl.quality.catalog import Check, read_checks
-from etl.quality.frames import harmonized_frames, raw_frames
+from etl.quality.frames import harmonized_frames, raw_frames, stack_raw_parts
 from etl.quality.report import QualityReport
 from etl.quality.runner import CheckResult, QualityContext
 
@@ -33,6 +34,10 @@ class QualityCheck:
     def raw(self, tables: Iterable[RawTable], vocab: Vocabulary) -> list[CheckResult]:
         """The raw-layer suites on the night's tables, before harmonizing."""
         return self._validate("raw", raw_frames(tables, vocab, self.checks))
+
+    def raw_parts(self, parts: Iterable[tuple[str, pd.DataFrame]]) -> list[CheckResult]:
+        """The raw-layer suites on the night's files as `etl.quality.frames.raw_part` took them apart."""
+        return self._validate("raw", stack_raw_parts(parts, self.checks))
 
     def harmonized(self, conn: Connection, run_id: int | None) -> list[CheckResult]:
         """The harmonized suites on the database as `conn` sees it (inside the run's savepoint)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Date, case, exists, select
 
@@ -42,25 +43,46 @@ def _needed(checks: Iterable[Check]) -> dict[str, set[str]]:
     return out
 
 
-def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check]) -> dict[str, Frame]:
-    """The night's raw cells by field: `registry` and `labs` (a frame only when its feed came)."""
+def raw_part(table: RawTable, vocab: Vocabulary, checks: list[Check]) -> tuple[str, pd.DataFrame]:
+    """One file's share of its raw frame: the frame's name and the cells the raw checks read.
+
+    Equal cells share one string object, so that the part travels from a worker
+    process (`etl.run.prepare`) as small as its distinct values.
+    """
+    name = RAW_FRAMES[table.feed]
+    wanted = _needed(c for c in checks if c.layer == "raw").get(name, set()) - {"file"}
+    columns = map_columns(table, vocab)
+    picked = {field: _shared(table.rows[label]) for field, label in columns.labels.items() if field in wanted}
+    frame = pd.DataFrame(picked, index=table.rows.index)
+    frame["file"], frame["row"] = table.name, table.rows[ROW_NUMBER].astype(int)
+    return name, frame
+
+
+def stack_raw_parts(parts: Iterable[tuple[str, pd.DataFrame]], checks: list[Check]) -> dict[str, Frame]:
+    """The night's raw frames by field: `registry` and `labs` (a frame only when its feed came)."""
     needed = _needed(c for c in checks if c.layer == "raw")
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for table in tables:
-        name = RAW_FRAMES[table.feed]
-        columns = map_columns(table, vocab)
-        wanted = needed.get(name, set()) - {"file"}
-        picked = {field: table.rows[label] for field, label in columns.labels.items() if field in wanted}
-        frame = pd.DataFrame(picked, index=table.rows.index)
-        frame["file"], frame["row"] = table.name, table.rows[ROW_NUMBER].astype(int)
-        parts.setdefault(name, []).append(frame)
+    stacked: dict[str, list[pd.DataFrame]] = {}
+    for name, frame in parts:
+        stacked.setdefault(name, []).append(frame)
     out = {}
-    for name, frames in parts.items():
+    for name, frames in stacked.items():
         data = pd.concat(frames, ignore_index=True)
         for column in needed.get(name, set()) - set(data.columns):
             data[column] = pd.Series(None, index=data.index, dtype=object)  # a column no file had: all missing
         out[name] = Frame(data, RAW_LINEAGE)
     return out
+
+
+def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check]) -> dict[str, Frame]:
+    """The night's RawTables as raw frames (see `stack_raw_parts`)."""
+    return stack_raw_parts((raw_part(t, vocab, checks) for t in tables), checks)
+
+
+def _shared(cells: pd.Series) -> pd.Series:
+    """The same cells, equal ones one object (None stays None)."""
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.append(uniques.astype(object), None)  # code -1 (missing) → the last, None
+    return pd.Series(table[codes], index=cells.index, dtype=object)
 
 
 def _lineage(name: str) -> list[str]:

@@ -10,8 +10,8 @@ store the rejections, conflicts and per-file accounting, and run the
 harmonized checks on what the savepoint holds. Every blocking check passed:
 the savepoint is kept and the batch is published. A blocking check failed:
 the savepoint is rolled back — the live tables, and so the views and exports,
-keep the last published batch — while the raw layer (the lab files' raw rows
-are stored again), the quarantine, the accounting and the check results are
+keep the last published batch — while the raw layer (the lab files are read
+again and their raw rows stored again), the quarantine, the accounting and the check results are
 kept and the batch is recorded as held (`hsct quality --publish RUN`
 publishes it after review). A run killed at any point leaves the data as it
 was before it began.
@@ -35,7 +35,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from etl.db.bulk import upsert
-from etl.extract import ROW_NUMBER, FeedFile, RawTable, discover
+from etl.errors import InputError
+from etl.extract import FeedFile, RawTable, discover, read_file
 from etl.harmonize.columns import ISSUE_COLUMNS, ColumnMap
 from etl.harmonize.dedupe import split_duplicates
 from etl.harmonize.identity import patient_keys
@@ -50,10 +51,11 @@ from etl.load.patients import load_patients
 from etl.load.raw import store_raw
 from etl.load.sync import stored_all_max
 from etl.quality import GATE, QualityCheck, QualityReport, record_publication, store_report
+from etl.quality.catalog import read_checks
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.lock import run_lock
-from etl.run.prepare import PreparedFile, harmonize_table, prepare_pool
+from etl.run.prepare import PreparedFile, harmonize_table, prepare_pool, release_cells
 from schemas.records import PatientRecord
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
 
@@ -115,7 +117,6 @@ class _FileWork:
     issues: list[pd.DataFrame] = field(default_factory=list)
     outcome: dict[int, str] = field(default_factory=dict)  # row_number → loaded / merged / quarantined
     code_cells: pd.Series | None = None  # row_number → the patient-code cell as written
-    cells: pd.Series | None = None  # the rows' JSON text, kept while the raw rows may need storing again
 
     def reject(self, issues: pd.DataFrame) -> None:
         if issues.empty:
@@ -169,23 +170,24 @@ def _run(
     clock = StageClock()
     summary = RunSummary(run_id, [], clock=clock)
     received: dict[int, _FileWork] = {}
-    with prepare_pool(files, vocab, today) as prepared:
-        quality = QualityCheck()
+    checks = read_checks()
+    with prepare_pool(files, vocab, today, checks) as prepared:
+        quality = QualityCheck(checks)
 
-        def receive(feeds: set[str], inside_savepoint: bool) -> list[_FileWork]:
+        def receive(feeds: set[str]) -> list[_FileWork]:
             indexes = [i for i, f in enumerate(files) if f.feed in feeds]
             with clock.stage("wait"):  # for the workers still preparing these files
                 ready = [prepared(i) for i in indexes]
-            items = _receive(conn, ready, quality, vocab, say, clock, inside_savepoint)
+            items = _receive(conn, ready, quality, say, clock)
             received.update(zip(indexes, items, strict=True))
             return items
 
-        registry = receive({"registry_ru", "registry_en"}, inside_savepoint=False)
+        registry = receive({"registry_ru", "registry_en"})
         savepoint = conn.begin_nested()
         with clock.stage("load"):
             load_registry(conn, run_id, registry, summary, say)
         # the laboratory files were parsed meanwhile; their raw rows join the savepoint (see below)
-        labs = receive({"labs"}, inside_savepoint=True)
+        labs = receive({"labs"})
     # the workers are done and gone (their memory with them) before the largest load
     with clock.stage("load"):
         load_lab_results(conn, run_id, labs)
@@ -203,7 +205,7 @@ def _run(
         savepoint.rollback()  # the live tables keep the last published batch
         for item in labs:  # the raw layer is kept: store again what the savepoint held
             if item.table is not None:
-                _store_raw(conn, item, item.cells)
+                _store_raw_again(conn, item)
         account(conn, run_id, work)  # the night's rejections and accounting are kept all the same
         record_publication(conn, run_id, "held", GATE, "a blocking check failed", report.held_reason())
         say(f"quality gate: {len(report.blocking_failures)} blocking check(s) failed; the batch is held")
@@ -289,26 +291,21 @@ def _receive(
     conn: Connection,
     ready: list[PreparedFile],
     quality: QualityCheck,
-    vocab: Vocabulary,
     say: Progress,
     clock: StageClock,
-    inside_savepoint: bool,
 ) -> list[_FileWork]:
-    """Files of one kind as the workers prepared them: raw-layer checks, then their raw rows stored.
-
-    `inside_savepoint`: their raw rows are stored inside the gate's savepoint, so their cells
-    are kept until the run ends, to store them again if the gate rolls the savepoint back.
-    """
+    """Files of one kind as the workers prepared them: raw-layer checks, then their raw rows stored."""
     items = [_received(r, say, clock) for r in ready]
     with clock.stage("quality"):
-        quality.raw([w.table for w in items if w.table is not None], vocab)
+        quality.raw_parts(r.raw_part for r in ready if r.raw_part is not None)
     for item, r in zip(items, ready, strict=True):
         if item.table is None or r.result is None:
             continue
+        item.code_cells = r.code_cells
         with clock.stage("load"):
             _store(conn, item, r.result, r.cells)
-        item.cells = r.cells if inside_savepoint else None
         say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(r.result.records)} harmonized")
+    ready.clear()  # the prepared files are stored: their memory goes
     return items
 
 
@@ -332,27 +329,39 @@ def _received(ready: PreparedFile, say: Progress, clock: StageClock) -> _FileWor
 def _store(
     conn: Connection, item: _FileWork, result: RegistryRows | LabRows, cells: pd.Series | None
 ) -> None:
-    """Store the file's raw rows (`cells`: their JSON text when already encoded) and keep its
-    harmonized rows, with their raw row ids, for the load."""
+    """Store the file's raw rows (`cells`: their JSON text, when a worker encoded them and released
+    the table's cells) and keep its harmonized rows, with their raw row ids, for the load."""
     columns, issues, records = result.columns, result.issues, result.records
     item.columns = columns
     _store_raw(conn, item, cells)
-    table = item.table
-    item.summary.rows_in = len(table.rows)  # type: ignore[union-attr]
-    label = columns.labels.get("registry_code")
-    if label is not None:
-        item.code_cells = table.rows.set_index("row_number")[label]  # type: ignore[union-attr]
-    # the raw rows are stored and harmonized: free the cells (a laboratory night holds millions)
-    table.rows = table.rows[[ROW_NUMBER]]  # type: ignore[union-attr]
+    if cells is None:  # encoded and stored here: the cells can go now
+        item.code_cells = release_cells(item.table, columns)  # type: ignore[arg-type]
+    item.summary.rows_in = len(item.table.rows)  # type: ignore[union-attr]
     item.summary.unknown_headers = columns.unknown
     item.reject(issues)
-    records = records.copy()
     records["raw_row_id"] = item.raw_ids.reindex(records["row_number"].astype(int)).to_numpy()  # type: ignore[union-attr]
     item.records = records
 
 
 def _store_raw(conn: Connection, item: _FileWork, cells: pd.Series | None) -> None:
     item.file_id, item.raw_ids = store_raw(conn, item.table, item.columns.fields, cells)  # type: ignore[arg-type, union-attr]
+
+
+def _store_raw_again(conn: Connection, item: _FileWork) -> None:
+    """A file whose raw rows a rolled-back savepoint took with it: its rows, read again from the file.
+
+    The night's cells are not kept in memory for this rare case (a laboratory night holds
+    millions); the file is read again, and must be the one the run read.
+    """
+    table = read_file(item.source)
+    if table.sha256 != item.table.sha256:  # type: ignore[union-attr]
+        raise InputError(
+            f"{item.source.path}: the file changed while the run was going, so its raw rows cannot be "
+            "kept as the run read them; nothing of this run is saved, run the folder again"
+        )
+    item.table = table
+    _store_raw(conn, item, None)
+    release_cells(table, item.columns)  # type: ignore[arg-type]
 
 
 def _seen_keys(registry: list[_FileWork]) -> set[str]:

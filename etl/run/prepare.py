@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from etl.errors import InputError
-from etl.extract import FeedFile, RawTable, UnreadableFileError, read_file
+from etl.extract import ROW_NUMBER, FeedFile, RawTable, UnreadableFileError, read_file
+from etl.harmonize.columns import ColumnMap
 from etl.harmonize.labs import LabRows, harmonize_labs
 from etl.harmonize.registry import RegistryRows, harmonize_registry
 from etl.harmonize.vocab import Vocabulary
 from etl.load.raw import cells_json
+from etl.quality.catalog import Check
+from etl.quality.frames import raw_part
 
 WORKERS_VAR = "HSCT_WORKERS"
 XLSX_COST = 8  # a workbook byte costs about eight CSV bytes to read (cell objects, styles)
@@ -44,6 +47,8 @@ class PreparedFile:
     error: str | None = None
     result: RegistryRows | LabRows | None = None
     cells: pd.Series | None = None  # row label of table.rows → the row's cells as JSON text
+    code_cells: pd.Series | None = None  # row number → the patient-code cell as written
+    raw_part: tuple[str, pd.DataFrame] | None = None  # the cells the raw checks read (`raw_part`)
     seconds: dict[str, float] = field(default_factory=dict)  # read, harmonize: this file's work
 
 
@@ -56,8 +61,18 @@ def harmonize_table(table: RawTable, vocab: Vocabulary, today: dt.date | None) -
     return harmonize(table, vocab, today)
 
 
-def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None) -> PreparedFile:
-    """Read one file, harmonize it and encode its cells (runs in a worker process)."""
+def release_cells(table: RawTable, columns: ColumnMap) -> pd.Series | None:
+    """Keep only the row numbers of a table whose cells are encoded for the raw layer (a laboratory
+    night holds millions); returns the patient-code cells by row number (None: no such column)."""
+    label = columns.labels.get("registry_code")
+    code_cells = None if label is None else table.rows.set_index(ROW_NUMBER)[label]
+    table.rows = table.rows[[ROW_NUMBER]]
+    return code_cells
+
+
+def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None, checks: list[Check]) -> PreparedFile:
+    """Read one file, harmonize it, encode its cells and take what the raw checks read (runs in a
+    worker process); the table keeps only its row numbers, so only that much travels back."""
     out = PreparedFile(source)
     start = time.perf_counter()
     try:
@@ -69,6 +84,8 @@ def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None) -> 
         start = time.perf_counter()
         out.result = harmonize_table(out.table, vocab, today)
         out.cells = cells_json(out.table.rows, list(out.table.columns))
+        out.raw_part = raw_part(out.table, vocab, checks)
+        out.code_cells = release_cells(out.table, out.result.columns)
         out.seconds["harmonize"] = time.perf_counter() - start
     return out
 
@@ -97,8 +114,11 @@ def _cost(source: FeedFile) -> int:
 
 
 @contextmanager
-def prepare_pool(files: list[FeedFile], vocab: Vocabulary, today: dt.date | None) -> Iterator[Prepared]:
-    """`get(i)`: files[i] prepared, waiting for it if need be.
+def prepare_pool(
+    files: list[FeedFile], vocab: Vocabulary, today: dt.date | None, checks: list[Check]
+) -> Iterator[Prepared]:
+    """`get(i)`: files[i] prepared, waiting for it if need be; each file can be got once (the pool
+    keeps no reference to what it handed over, so that its memory goes when the caller's does).
 
     With more than one worker and more than one file, every file is handed to the
     worker processes at once: registry files first (the load needs them first),
@@ -108,7 +128,7 @@ def prepare_pool(files: list[FeedFile], vocab: Vocabulary, today: dt.date | None
     """
     workers = worker_count(len(files))
     if workers == 1:
-        yield lambda i: prepare_file(files[i], vocab, today)
+        yield lambda i: prepare_file(files[i], vocab, today, checks)
         return
     # fork: the workers start at once with the mappings already loaded; they only compute
     methods = multiprocessing.get_all_start_methods()
@@ -116,7 +136,7 @@ def prepare_pool(files: list[FeedFile], vocab: Vocabulary, today: dt.date | None
     order = sorted(range(len(files)), key=lambda i: (files[i].feed == "labs", -_cost(files[i]), i))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        futures = {i: pool.submit(prepare_file, files[i], vocab, today) for i in order}
-        yield lambda i: futures[i].result()
+        futures = {i: pool.submit(prepare_file, files[i], vocab, today, checks) for i in order}
+        yield lambda i: futures.pop(i).result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
