@@ -15,13 +15,14 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKeyConstraint,
+    Index,
     Integer,
     Table,
     literal,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.schema import AddConstraint, DropConstraint
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 
 def _dialect_insert(conn: Connection, table: Table) -> Any:
@@ -79,10 +80,14 @@ def python_values(df: pd.DataFrame, table: Table, dialect: str) -> list[tuple[An
 
 
 CHUNK_ROWS = 50_000  # rows converted and sent at a time: bounds the memory of a large insert
-# PostgreSQL checks a foreign key with one trigger query per inserted row: filling an EMPTY table
-# with at least this many rows, its foreign keys are dropped for the COPY and added back after it,
-# which checks every row at once (one join per key) inside the same transaction
-BULK_FK_ROWS = 100_000
+# Filling an EMPTY table with at least this many rows, the loader drops the table's secondary
+# indexes (both databases) and, on PostgreSQL, its foreign keys, and rebuilds them after the load
+# in the same transaction: an index built once from all rows is sorted once, not updated row by
+# row, and PostgreSQL checks a re-added foreign key with one join, not one trigger query per row.
+# A violation still fails the load. Only an empty table qualifies: dropping an index or a key
+# locks its table until the run commits, which matters to nobody while it holds nothing yet
+# (the first load of a registry, a backfill).
+BULK_REBUILD_ROWS = 100_000
 
 
 def bulk_insert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
@@ -96,16 +101,17 @@ def bulk_insert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
     columns = list(df.columns)
     cols = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        keys = _foreign_keys_to_recheck(conn, table, len(df))
-        for fk in keys:
-            conn.execute(DropConstraint(fk))
+    postgres = conn.dialect.name == "postgresql"
+    indexes, keys = _rebuilt_after_load(conn, table, len(df))
+    for index in indexes:
+        conn.execute(DropIndex(index))
+    for fk in keys:
+        conn.execute(DropConstraint(fk))
+    if postgres:
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
             for start in range(0, len(df), CHUNK_ROWS):
                 for row in python_values(df.iloc[start : start + CHUNK_ROWS], table, conn.dialect.name):
                     copy.write_row(row)
-        for fk in keys:
-            conn.execute(AddConstraint(fk))  # validates every row; a violation fails the run as before
     else:
         marks = ", ".join("?" for _ in columns)
         cur = raw.cursor()
@@ -113,15 +119,19 @@ def bulk_insert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
             rows = python_values(df.iloc[start : start + CHUNK_ROWS], table, conn.dialect.name)
             cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
         cur.close()
+    for fk in keys:
+        conn.execute(AddConstraint(fk))  # validates every row; a violation fails the run as before
+    for index in indexes:
+        conn.execute(CreateIndex(index))
     return len(df)
 
 
-def _foreign_keys_to_recheck(conn: Connection, table: Table, rows: int) -> list[ForeignKeyConstraint]:
-    """The table's foreign keys, when a bulk load into it is cheaper checked set-based (see BULK_FK_ROWS).
-
-    Only an empty table qualifies: dropping a key locks the table until the run commits, which
-    matters to nobody while it holds nothing yet (the first load of a registry, a backfill).
-    """
-    if rows < BULK_FK_ROWS or conn.execute(select(literal(1)).select_from(table).limit(1)).first() is not None:
-        return []
-    return sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name))
+def _rebuilt_after_load(conn: Connection, table: Table, rows: int) -> tuple[list[Index], list[ForeignKeyConstraint]]:
+    """The table's secondary indexes, and on PostgreSQL its foreign keys, when a load of `rows`
+    rows into it is cheaper with them rebuilt after it (see BULK_REBUILD_ROWS); else none."""
+    if rows < BULK_REBUILD_ROWS or conn.execute(select(literal(1)).select_from(table).limit(1)).first() is not None:
+        return [], []
+    indexes = sorted(table.indexes, key=lambda i: str(i.name))
+    if conn.dialect.name != "postgresql":  # SQLite checks a key by an index lookup per row, cheaply
+        return indexes, []
+    return indexes, sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name))

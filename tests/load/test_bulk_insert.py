@@ -1,5 +1,5 @@
-"""Bulk inserts: the values arrive as given, and foreign keys hold on both databases, also when a
-large load into an empty PostgreSQL table checks them set-based (etl.db.bulk.BULK_FK_ROWS)."""
+"""Bulk inserts: the values arrive as given, and foreign keys and indexes hold on both databases,
+also when a large load into an empty table rebuilds them after it (etl.db.bulk.BULK_REBUILD_ROWS)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,19 @@ def _rows(file_ids: list[int]) -> pd.DataFrame:
     )
 
 
-@pytest.fixture(params=[10**9, 2], ids=["row-checked", "set-checked"])
+@pytest.fixture(params=[10**9, 2], ids=["row-checked", "rebuilt-after"])
 def threshold(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(bulk, "BULK_FK_ROWS", request.param)
+    monkeypatch.setattr(bulk, "BULK_REBUILD_ROWS", request.param)
     return int(request.param)
+
+
+def _indexes(engine: Engine) -> set[tuple[str, tuple[str, ...]]]:
+    return {(i["name"], tuple(i["column_names"])) for i in inspect(engine).get_indexes("raw_row")}
 
 
 def test_rows_arrive_and_keys_survive(engine: Engine, threshold: int) -> None:
     keys_before = {fk["name"] for fk in inspect(engine).get_foreign_keys("raw_row")}
+    indexes_before = _indexes(engine)
     with engine.begin() as conn:
         _file(conn)
         assert bulk_insert(conn, RawRow.__table__, _rows([1, 1, 1])) == 3
@@ -48,6 +53,8 @@ def test_rows_arrive_and_keys_survive(engine: Engine, threshold: int) -> None:
     assert [tuple(r) for r in stored] == [(1, 2), (2, 3), (3, 4)]
     assert {fk["name"] for fk in inspect(engine).get_foreign_keys("raw_row")} == keys_before
     assert keys_before  # raw_row.file_id → source_file
+    assert _indexes(engine) == indexes_before
+    assert ("ix_raw_row_file_id", ("file_id",)) in indexes_before
 
 
 # the driver's own error where rows go through its cursor (COPY, executemany), SQLAlchemy's elsewhere
