@@ -11,7 +11,9 @@ for them; load (raw layer, merge, sync of every table, accounting) and quality
 (the Great Expectations checks and Data Docs, reported apart) run in the main
 process. "ETL wall" is the run's wall time less its quality stage: the target.
 Peak memory is that of the whole process tree (main process and workers),
-sampled every 50 ms from /proc.
+sampled every 50 ms from /proc: PSS (shared pages split among the processes
+that share them: the memory the run really holds) and RSS (each process's
+shared pages counted again: an upper bound).
 """
 
 from __future__ import annotations
@@ -45,33 +47,43 @@ def child(source: str, url: str) -> None:
                       "seconds": summary.clock.seconds}))  # fmt: skip
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MiB (0 once it is gone)."""
-    total, todo = 0, [pid]
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Memory of a process and all its descendants, in MiB: (RSS summed, PSS summed); 0 once gone.
+
+    RSS counts a page shared by several processes (the forked workers share the main process's
+    interpreter, libraries and mappings) once per process; PSS splits it among them, so the
+    PSS sum is the memory the tree really holds.
+    """
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
+            status = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines()[1:]}
+        rss += int(fields.get("Rss", 0))
+        pss += int(fields.get("Pss", 0))
         todo += [int(c) for c in children]
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
-def run_child(feeds: Path, url: str) -> tuple[str, str, int, float]:
-    """Run one (size, database) in a fresh process; returns stdout, stderr, exit code and peak MiB."""
+def run_child(feeds: Path, url: str) -> tuple[str, str, int, float, float]:
+    """Run one (size, database) in a fresh process; returns stdout, stderr, exit code and the peak
+    MiB of the process tree (RSS summed, PSS summed)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         command = [sys.executable, __file__, "--child", str(feeds), url]
         proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        peak = 0.0
+        peak_rss = peak_pss = 0.0
         while proc.poll() is None:
-            peak = max(peak, tree_rss_mb(proc.pid))
+            rss, pss = tree_memory_mb(proc.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.05)
         out.seek(0)
         err.seek(0)
-        return out.read(), err.read(), proc.returncode, peak
+        return out.read(), err.read(), proc.returncode, peak_rss, peak_pss
 
 
 def pg_schema_url(admin_url: str) -> tuple[str, str]:
@@ -106,7 +118,8 @@ def main() -> None:
     from etl.synth.generate import generate
 
     work = Path(tempfile.mkdtemp(prefix="hsct-bench-"))
-    print(f"{'patients':>9} {'db':10} {'rows':>9} {'stage':10} {'seconds':>8} {'rows/s':>10} {'peak MiB':>9}")
+    print(f"{'patients':>9} {'db':10} {'rows':>9} {'stage':10} {'seconds':>8} {'rows/s':>10}"
+          f" {'PSS MiB':>9} {'RSS MiB':>9}", flush=True)  # fmt: skip
     for size in args.sizes:
         feeds = work / f"n{size}"
         generate(feeds, seed=7, patients=None if size == 55 else size)
@@ -117,7 +130,7 @@ def main() -> None:
             else:
                 schema, url = pg_schema_url(args.pg)
             try:
-                out, err, code, peak = run_child(feeds, url)
+                out, err, code, peak_rss, peak_pss = run_child(feeds, url)
                 if code:
                     sys.exit(f"{size} patients on {db} failed:\n{err[-3000:]}")
             finally:
@@ -129,8 +142,9 @@ def main() -> None:
                 rate = r["rows"] / sec if sec else 0.0
                 print(f"{size:>9} {db:10} {r['rows']:>9} {stage:10} {sec:>8.2f} {rate:>10.0f}")
             etl = r["wall"] - r["seconds"].get("quality", 0.0)
-            print(f"{size:>9} {db:10} {r['rows']:>9} {'ETL wall':10} {etl:>8.2f} {r['rows'] / etl:>10.0f} {peak:>9.0f}"
-                  f"   (run incl. quality: {r['wall']:.2f} s)")  # fmt: skip
+            print(f"{size:>9} {db:10} {r['rows']:>9} {'ETL wall':10} {etl:>8.2f} {r['rows'] / etl:>10.0f}"
+                  f" {peak_pss:>9.0f} {peak_rss:>9.0f}   (run incl. quality: {r['wall']:.2f} s)",
+                  flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

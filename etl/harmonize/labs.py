@@ -24,7 +24,7 @@ LAB_FIELDS = ["patient_key", "result_date", "test", "value_num", "value_comparat
 
 @dataclass
 class LabRows:
-    records: pd.DataFrame  # LabRecord fields + row_number
+    records: pd.DataFrame  # LabRecord fields + row_number: categories, datetime64 dates, float values
     issues: pd.DataFrame
     columns: ColumnMap
 
@@ -63,16 +63,22 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
 
     out = pd.DataFrame(
         {
-            "patient_key": _plain(key),
-            "result_date": _plain(date.values),
-            "test": _plain(test.values),
-            "value_num": _plain(value.values),
-            "value_comparator": _plain(value.comparator),
-            "value_code": _plain(value.code),
-            "unit": _plain(value.unit),
+            "patient_key": _few(key),
+            "result_date": pd.to_datetime(date.values),
+            "test": _few(test.values),
+            "value_num": pd.to_numeric(_plain(value.values)).astype(float),
+            "value_comparator": _few(value.comparator),
+            "value_code": _few(value.code),
+            "unit": _few(value.unit),
             "row_number": rows[ROW_NUMBER].astype(int),
         },
         index=rows.index,
     )
     good = out[~out["row_number"].isin(issues.bad_rows())].reset_index(drop=True)
     return LabRows(good, issues.frame(), columns)
+
+
+def _few(values: pd.Series) -> pd.Series:
+    """A column of few distinct values over many rows (patients, tests, units) as a categorical:
+    a million results hold each value once (missing stays missing)."""
+    return pd.Series(pd.Categorical(_plain(values)), index=values.index)

@@ -39,6 +39,16 @@ _DATETIME = r"^(?P<date>[\d./-]+?)(?:[ T](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\
 _SERIAL_TIME = r"^(?P<serial>\d{5})(?:\.(?P<frac>\d+))?$"
 
 
+def offsets(amounts: pd.Series, unit: str) -> pd.Series:
+    """Numbers (NaN: missing) as timedeltas of `unit` (NaT: missing).
+
+    pandas scales a float array holding NaN by rounding over memory it has not filled in, which
+    warns of overflows at random: the missing amounts are filled before and masked after.
+    """
+    amounts = pd.to_numeric(amounts).astype("float64")
+    return pd.to_timedelta(amounts.fillna(0), unit=unit).where(amounts.notna())
+
+
 def _pivot(yy: pd.Series, today: dt.date) -> pd.Series:
     return yy.where(yy > today.year % 100, yy + 2000).where(yy <= today.year % 100, yy + 1900)
 
@@ -57,7 +67,7 @@ def dates_of(u: pd.Series, today: dt.date | None = None, serials: bool = True) -
     if serials:
         serial = pd.to_numeric(u.str.extract(_SERIAL)["serial"], errors="coerce")
         serial = serial.where((serial >= EXCEL_SERIAL_MIN) & (serial <= EXCEL_SERIAL_MAX))
-        dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+        dates = dates.fillna(EXCEL_EPOCH + offsets(serial, "D"))
     return dates
 
 
@@ -124,7 +134,7 @@ def parse_datetime(
             serial = u.str.extract(_SERIAL_TIME)
             number = pd.to_numeric(serial["serial"] + "." + serial["frac"].fillna("0"), errors="coerce")
             number = number.where((number >= EXCEL_SERIAL_MIN) & (number < EXCEL_SERIAL_MAX + 1))
-            from_serial = EXCEL_EPOCH + pd.to_timedelta((number * 86400).round(), unit="s")
+            from_serial = EXCEL_EPOCH + offsets((number * 86400).round(), "s")
             stamps = stamps.fillna(from_serial)
         bad = stamps.isna()
         return pd.DataFrame(

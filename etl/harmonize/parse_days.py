@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl.harmonize.normalize import normalize_text
-from etl.harmonize.parse_dates import dates_of
+from etl.harmonize.parse_dates import dates_of, offsets
 from etl.harmonize.result import (
     DAY_WITHOUT_TRANSPLANT_DATE,
     INVALID_DAY,
@@ -87,7 +87,7 @@ def parse_day(
     day = df["day"].astype("Int64")
     from_date = (given - hsct).dt.days.astype("Int64")
     day = day.fillna(from_date)
-    dates = given.fillna(hsct + pd.to_timedelta(df["day"].astype("float64"), unit="D"))
+    dates = given.fillna(hsct + offsets(df["day"], "D"))
     errors = df["error"].astype(object)
     messages = df["message"].astype(object)
     orphan = given.notna() & hsct.isna()

@@ -59,7 +59,8 @@ def _plain(values: pd.Series, dates: bool = True) -> pd.Series:
     """Nullable pandas values → Python objects with None (datetime64 as datetime.date, or
     as datetime.datetime when `dates` is False)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        converted = pd.Series(values.dt.date if dates else values.dt.to_pydatetime(), index=values.index, dtype=object)
+        python = values.dt.date if dates else values.array.to_pydatetime()  # type: ignore[attr-defined]
+        converted = pd.Series(python, index=values.index, dtype=object)
         return converted.where(values.notna(), None)
     obj = values.astype(object)
     return obj.where(values.notna(), None)

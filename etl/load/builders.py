@@ -9,12 +9,14 @@ the synchronizer, which keeps existing ids stable across runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from etl.harmonize.parse_dates import offsets
 from etl.paths import MAPPINGS_DIR
 from schemas.records import CODED_FIELDS
 
@@ -51,7 +53,7 @@ def _days(dates: pd.Series, origin: pd.Series) -> pd.Series:
 
 
 def _date_plus(origin: pd.Series, days: pd.Series) -> pd.Series:
-    out = pd.to_datetime(origin) + pd.to_timedelta(days.astype("float"), unit="D")
+    out = pd.to_datetime(origin) + offsets(days, "D")
     return out.dt.date.where(days.notna(), None)
 
 
@@ -84,12 +86,14 @@ def regimen_drugs(folder: Path = MAPPINGS_DIR) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Every clinical and personal table's rows for these patients."""
-    hsct = p["hsct_date"]
-    tables: dict[str, pd.DataFrame] = {}
+def build_table(name: str, patients: pd.DataFrame) -> pd.DataFrame:
+    """One clinical or personal table's rows for these patients (a table at a time: a large
+    registry's tables need not all exist at once)."""
+    return BUILDERS[name](patients)
 
-    tables["person"] = p[
+
+def _person(p: pd.DataFrame) -> pd.DataFrame:
+    return p[
         [
             "patient_id",
             "patient_key",
@@ -100,7 +104,10 @@ def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "birth_date",
         ]
     ].copy()
-    tables["patient"] = pd.DataFrame(
+
+
+def _patient(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "patient_id": p["patient_id"],
             "sex_id": concept_ids(p, "sex"),
@@ -109,7 +116,10 @@ def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "raw_row_id": p["raw_row_id"],
         }
     )
-    tables["diagnosis"] = pd.DataFrame(
+
+
+def _diagnosis(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "patient_id": p["patient_id"],
             "diagnosis_id": concept_ids(p, "diagnosis"),
@@ -119,12 +129,15 @@ def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "raw_row_id": p["raw_row_id"],
         }
     )
-    tables["transplant"] = pd.DataFrame(
+
+
+def _transplant(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "transplant_id": p["transplant_id"],
             "patient_id": p["patient_id"],
-            "hsct_date": hsct,
-            "age_years_at_hsct": _age(p["birth_date"], hsct),
+            "hsct_date": p["hsct_date"],
+            "age_years_at_hsct": _age(p["birth_date"], p["hsct_date"]),
             "donor_type_id": concept_ids(p, "donor_type"),
             "graft_source_id": concept_ids(p, "graft_source"),
             "cd34_dose": p["cd34_dose"],
@@ -135,19 +148,24 @@ def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "raw_row_id": p["raw_row_id"],
         }
     )
-    tables["bridging_therapy"] = pd.DataFrame(
+
+
+def _bridging_therapy(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "patient_id": p["patient_id"],
             "transplant_id": p["transplant_id"],
             "regimen_id": concept_ids(p, "bridging_therapy"),
             "start_date": p["therapy_start_date"],
-            "start_day": _days(p["therapy_start_date"], hsct),
+            "start_day": _days(p["therapy_start_date"], p["hsct_date"]),
             "intrathecal": p["intrathecal"],
             "raw_row_id": p["raw_row_id"],
         }
     )
-    tables["drug_administration"] = _administrations(p)
-    tables["disease_assessment"] = pd.DataFrame(
+
+
+def _disease_assessment(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "transplant_id": p["transplant_id"],
             "response_id": concept_ids(p, "response"),
@@ -157,11 +175,11 @@ def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "raw_row_id": p["raw_row_id"],
         }
     )
-    tables["pretransplant_toxicity"] = _toxicities(p)
-    tables["recovery"] = _recovery(p)
-    tables["complication"] = _complications(p)
+
+
+def _relapse(p: pd.DataFrame) -> pd.DataFrame:
     relapsed = p[p["relapse"].eq(True)]
-    tables["relapse"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             "transplant_id": relapsed["transplant_id"],
             "relapse_date": relapsed["relapse_date"],
@@ -171,23 +189,28 @@ def build_tables(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "raw_row_id": relapsed["raw_row_id"],
         }
     )
+
+
+def _dli(p: pd.DataFrame) -> pd.DataFrame:
     dli = p[p["dli"].eq(True)]
-    tables["dli"] = pd.DataFrame(
+    return pd.DataFrame(
         {"transplant_id": dli["transplant_id"], "dli_date": None, "dli_day": None, "raw_row_id": dli["raw_row_id"]}
     )
-    tables["follow_up"] = pd.DataFrame(
+
+
+def _follow_up(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "transplant_id": p["transplant_id"],
             "relapsed": p["relapse"],
             "dli_given": p["dli"],
             "vital_status_id": concept_ids(p, "vital_status"),
             "last_contact_date": p["last_contact_date"],
-            "last_contact_day": _days(p["last_contact_date"], hsct),
+            "last_contact_day": _days(p["last_contact_date"], p["hsct_date"]),
             "cause_of_death_id": concept_ids(p, "cause_of_death"),
             "raw_row_id": p["raw_row_id"],
         }
     )
-    return tables
 
 
 def _administrations(p: pd.DataFrame) -> pd.DataFrame:
@@ -296,3 +319,20 @@ def _complications(p: pd.DataFrame) -> pd.DataFrame:
     out["onset_date"] = _date_plus(out["hsct_date"], out["onset_day"])
     out = out.drop(columns="hsct_date")
     return out.sort_values(["transplant_id", "complication_id"], ignore_index=True)
+
+
+BUILDERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    "person": _person,
+    "patient": _patient,
+    "diagnosis": _diagnosis,
+    "transplant": _transplant,
+    "bridging_therapy": _bridging_therapy,
+    "drug_administration": _administrations,
+    "disease_assessment": _disease_assessment,
+    "pretransplant_toxicity": _toxicities,
+    "recovery": _recovery,
+    "complication": _complications,
+    "relapse": _relapse,
+    "dli": _dli,
+    "follow_up": _follow_up,
+}

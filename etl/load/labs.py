@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from pandas.api.types import union_categoricals
 from sqlalchemy import Connection, select
 
 from etl.load.sync import SyncResult, sync_table
@@ -22,6 +23,20 @@ def attach_patients(conn: Connection, labs: pd.DataFrame) -> pd.DataFrame:
     return labs.merge(known, on="patient_key", how="left")
 
 
+def stack_labs(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The files' lab records as one frame; categorical columns stay categorical (on the union of
+    the files' categories, sorted, so that sorting by them sorts by value)."""
+    if not frames:
+        return pd.DataFrame()
+    aligned = [f.copy() for f in frames]
+    for column in frames[0].columns:
+        if all(isinstance(f[column].dtype, pd.CategoricalDtype) for f in frames):
+            categories = union_categoricals([f[column] for f in frames], sort_categories=True).categories
+            for frame in aligned:
+                frame[column] = frame[column].cat.set_categories(categories)
+    return pd.concat(aligned, ignore_index=True)
+
+
 def build_lab_rows(labs: pd.DataFrame) -> pd.DataFrame:
     """lab_result rows from LabRecord fields + raw_row_id + patient/transplant ids."""
     df = labs.sort_values(["patient_id", "test", "result_date", "raw_row_id"], kind="stable").reset_index(drop=True)
@@ -35,7 +50,9 @@ def build_lab_rows(labs: pd.DataFrame) -> pd.DataFrame:
             "result_day": (result_date - pd.to_datetime(df["hsct_date"])).dt.days.astype("Int64"),
             "value_num": pd.to_numeric(df["value_num"]).astype(float),
             "value_comparator": df["value_comparator"],
-            "value_concept_id": df["value_code"].map(lambda v: None if v is None or v != v else f"hla_loss/{v}"),
+            "value_concept_id": ("hla_loss/" + df["value_code"].astype("string")).astype(object).where(
+                df["value_code"].notna(), None
+            ),
             "unit": df["unit"],
             "raw_row_id": df["raw_row_id"].astype(int),
         }

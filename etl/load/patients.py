@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
-from etl.load.builders import build_tables
+from etl.load.builders import build_table
 from etl.load.sync import SyncResult, stored_all_max, sync_table
 from schemas.tables import DeletedPatient, Patient, Person, Transplant, ValueSource, metadata
 
@@ -111,14 +111,13 @@ def load_patients(
     delete_patients(conn, gone, run_id)
     scope = {"patient_id": set(patients["patient_id"]), "transplant_id": set(patients["transplant_id"])}
 
-    tables = build_tables(patients)
     tx_to_patient = dict(zip(patients["transplant_id"], patients["patient_id"], strict=True))
     results: dict[str, SyncResult] = {}
     changed: set[int] = set()
     for name, key, scope_col, surrogate in TABLE_ORDER:
-        result = sync_table(
-            conn, metadata.tables[name], tables[name], key, scope_col, scope[scope_col], surrogate, run_id
-        )
+        rows = build_table(name, patients)  # one table at a time: a large registry's need not coexist
+        result = sync_table(conn, metadata.tables[name], rows, key, scope_col, scope[scope_col], surrogate, run_id)
+        del rows
         results[name] = result
         ids = result.changed_scope
         changed |= {tx_to_patient[i] for i in ids} if scope_col == "transplant_id" else set(ids)

@@ -1,4 +1,4 @@
-"""Read the harmonized tables back as canonical records: the inverse of `builders.build_tables`.
+"""Read the harmonized tables back as canonical records: the inverse of `builders.build_table`.
 
 Used to compare a loaded database with a truth file field by field, and by
 anyone who wants the registry as flat `PatientRecord` rows (with personal data:

@@ -94,6 +94,10 @@ class QualityContext:
         if frame.lineage:
             result_format["unexpected_index_column_names"] = frame.lineage
         validation = definition.run(batch_parameters={"dataframe": frame.data}, result_format=result_format)
+        # the engine caches every batch's data for the context's life: keep the results, let the frame go
+        batches = self.source.get_execution_engine().batch_manager
+        batches.reset_batch_cache()
+        batches.batch_data_cache.clear()
         by_id = {c.check_id: c for c in self.checks}
         return [self._result(by_id[r.expectation_config.meta["check_id"]], r, frame) for r in validation.results]
 

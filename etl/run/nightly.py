@@ -46,7 +46,7 @@ from etl.harmonize.origins import record_to_source
 from etl.harmonize.registry import RegistryRows
 from etl.harmonize.vocab import Vocabulary, load_vocabulary
 from etl.load.concepts import sync_concepts
-from etl.load.labs import attach_patients, load_labs
+from etl.load.labs import attach_patients, load_labs, stack_labs
 from etl.load.patients import load_patients
 from etl.load.raw import store_raw
 from etl.load.sync import stored_all_max
@@ -465,7 +465,7 @@ def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
         known = records[records["patient_id"].notna()]
         item.outcome.update({int(r): "loaded" for r in known["row_number"] if int(r) not in item.outcome})
         frames.append(known)
-    load_labs(conn, pd.concat(frames, ignore_index=True), run_id)
+    load_labs(conn, stack_labs(frames), run_id)
 
 
 def _finish_file(conn: Connection, run_id: int, item: _FileWork, record_file: bool = True) -> None:
