@@ -123,8 +123,10 @@ def prepare_pool(
     With more than one worker and more than one file, every file is handed to the
     worker processes at once: registry files first (the load needs them first),
     the costliest first within each feed, so that the laboratory files are being
-    parsed while the main process loads the registry. Otherwise each file is
-    prepared in this process when asked for.
+    parsed while the main process loads the registry. When there are more registry
+    files than workers, the main process, which could only wait for them, prepares
+    the cheapest registry file itself. Otherwise each file is prepared in this
+    process when asked for.
     """
     workers = worker_count(len(files))
     if workers == 1:
@@ -134,9 +136,18 @@ def prepare_pool(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     order = sorted(range(len(files)), key=lambda i: (files[i].feed == "labs", -_cost(files[i]), i))
+    registry = [i for i in order if files[i].feed != "labs"]
+    own = set(registry[-1:]) if len(registry) > workers else set()
+
+    def get(i: int) -> PreparedFile:
+        if i in own:
+            own.discard(i)
+            return prepare_file(files[i], vocab, today, checks)
+        return futures.pop(i).result()
+
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        futures = {i: pool.submit(prepare_file, files[i], vocab, today, checks) for i in order}
-        yield lambda i: futures.pop(i).result()
+        futures = {i: pool.submit(prepare_file, files[i], vocab, today, checks) for i in order if i not in own}
+        yield get
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
