@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     JSON,
@@ -56,27 +58,46 @@ def upsert(
 
 def python_values(df: pd.DataFrame, table: Table, dialect: str) -> list[tuple[Any, ...]]:
     """Rows as tuples of plain Python values the DB-API driver adapts (None for missing)."""
-    columns: list[list[Any]] = []
-    for name in df.columns:
-        col = table.c[name]
-        s = df[name]
-        if isinstance(col.type, JSON):
-            # JSON text passes through (the raw layer builds it column-wise); objects are encoded
+    return list(zip(*(_column_values(df[name], table.c[name].type, dialect) for name in df.columns), strict=True))
+
+
+def _column_values(s: pd.Series, coltype: Any, dialect: str) -> list[Any]:
+    """One column as plain Python values (None for missing)."""
+    if isinstance(coltype, JSON):
+        # JSON text passes through (the raw layer builds it column-wise); objects are encoded
+        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
             s = s.map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-        elif isinstance(col.type, DateTime) and dialect == "sqlite":
-            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-        elif isinstance(col.type, Date):
-            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d") if dialect == "sqlite" else pd.to_datetime(s).dt.date
-        elif isinstance(col.type, DateTime):
-            s = pd.Series([None if pd.isna(v) else v.to_pydatetime() for v in pd.to_datetime(s)], index=df.index)
-        elif isinstance(col.type, Integer | BigInteger):
-            s = pd.to_numeric(s).astype("Int64")
-        elif isinstance(col.type, Double):
-            s = pd.to_numeric(s).astype(float)
-        values = s.to_numpy(dtype=object, copy=True)
-        values[pd.isna(values)] = None
-        columns.append(values.tolist())
-    return list(zip(*columns, strict=True))
+    elif isinstance(coltype, Date | DateTime):
+        s = _each_distinct(s, partial(_date_value, sqlite=dialect == "sqlite", date=not isinstance(coltype, DateTime)))
+    elif isinstance(coltype, Integer | BigInteger):
+        s = pd.to_numeric(s)
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # numpy ints hold no missing value
+            return s.tolist()  # type: ignore[no-any-return]
+        s = s.astype("Int64")
+    elif isinstance(coltype, Double):
+        s = pd.to_numeric(s).astype(float)
+        if not s.isna().any():  # numpy floats, none missing
+            return s.tolist()  # type: ignore[no-any-return]
+    values = s.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values.tolist()  # type: ignore[no-any-return]
+
+
+def _each_distinct(s: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`convert` applied to each distinct value once (a million results fall on a few thousand dates)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    converted = convert(pd.Series(uniques, dtype=uniques.dtype)).to_numpy(dtype=object)
+    return pd.Series(np.append(converted, None)[codes], index=s.index)  # code -1 (missing) → the last, None
+
+
+def _date_value(s: pd.Series, sqlite: bool, date: bool) -> pd.Series:
+    """Dates or timestamps as the driver takes them: ISO text for SQLite, date / datetime objects else."""
+    stamps = pd.to_datetime(s)
+    if sqlite:
+        return stamps.dt.strftime("%Y-%m-%d" if date else "%Y-%m-%d %H:%M:%S.%f")
+    if date:
+        return stamps.dt.date
+    return pd.Series(np.array(stamps.array.to_pydatetime()), index=s.index)
 
 
 CHUNK_ROWS = 50_000  # rows converted and sent at a time: bounds the memory of a large insert

@@ -91,23 +91,21 @@ def sync_table(
     stored = pd.read_sql(select(table), conn)
     if scope_ids is not None:
         stored = stored[stored[scope_column].isin(scope_ids)]
-    wanted = wanted.reset_index(drop=True).copy()
+    wanted = wanted.reset_index(drop=True)  # a frame of its own: the caller's is left as it is
     has_changed_run = "changed_run_id" in table.c
     if has_changed_run:
         wanted["changed_run_id"] = run_id
-    if stored.empty:  # a first load: everything is new, no key needs comparing
-        wanted_keys = pd.Series("", index=wanted.index)
-        stored_keys = pd.Series([], dtype=str)
-    else:
-        wanted_keys = _keys(wanted, table, key)
-        stored_keys = _keys(stored, table, key)
+    if stored.empty:  # a first load: everything is new, no key needs comparing, nothing is copied
+        _number(conn, table, wanted, surrogate)
+        inserted = bulk_insert(conn, table, wanted)
+        return SyncResult(inserted, 0, 0, frozenset(pd.unique(wanted[scope_column]).astype(int).tolist()))
+    wanted_keys = _keys(wanted, table, key)
+    stored_keys = _keys(stored, table, key)
 
-    is_new = pd.Series(True, index=wanted.index) if stored.empty else ~wanted_keys.isin(set(stored_keys))
-    gone = stored[~stored_keys.isin(set(wanted_keys))] if not stored.empty else stored
+    is_new = ~wanted_keys.isin(set(stored_keys))
+    gone = stored[~stored_keys.isin(set(wanted_keys))]
     new_rows = wanted[is_new].copy()
-    if surrogate and surrogate not in wanted.columns:
-        start = int(stored_all_max(conn, table, surrogate))
-        new_rows.insert(0, surrogate, range(start + 1, start + 1 + len(new_rows)))
+    _number(conn, table, new_rows, surrogate)
 
     both = wanted[~is_new].assign(_key=wanted_keys[~is_new].to_numpy())
     changed_scope: set[int] = set(new_rows[scope_column].astype(int)) | set(gone[scope_column].astype(int))
@@ -135,6 +133,13 @@ def sync_table(
     _update(conn, table, updates)
     inserted = bulk_insert(conn, table, new_rows)
     return SyncResult(inserted, len(updates), len(gone), frozenset(changed_scope))
+
+
+def _number(conn: Connection, table: Table, new_rows: pd.DataFrame, surrogate: str | None) -> None:
+    """Give new rows their surrogate ids, after the largest stored one (unless they bring their own)."""
+    if surrogate and surrogate not in new_rows.columns:
+        start = int(stored_all_max(conn, table, surrogate))
+        new_rows.insert(0, surrogate, range(start + 1, start + 1 + len(new_rows)))
 
 
 def _pk(table: Table) -> list[str]:
