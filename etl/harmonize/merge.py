@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -25,6 +26,8 @@ RECORD_FIELDS = list(PatientRecord.model_fields)
 # cells that differ between the feeds by design, never conflicts
 PER_FEED_FIELDS = {"registry_code_ru", "registry_code_en", "full_name_ru", "full_name_en", "updated_at"}
 FEED_ORDER = {"registry_ru": 0, "registry_en": 1}
+# pandas' names of a column holding values of one Python type (see _text)
+SINGLE_KINDS = {"string", "integer", "floating", "boolean", "date", "datetime", "empty"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,17 @@ class Merged:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Comparable, readable text of record values (dates ISO, floats repr)."""
-    return values.map(lambda v: None if v is None or v != v else (v.isoformat() if hasattr(v, "isoformat") else str(v)))
+    """Comparable, readable text of record values (dates ISO, floats repr), each distinct value once."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in SINGLE_KINDS:
+        # factorize would take 1, 1.0 and True for one value: text each cell
+        return values.map(lambda v: None if v is None or v != v else _value_text(v))
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = np.array([*(_value_text(u) for u in uniques), None], dtype=object)
+    return pd.Series(texts[codes], index=values.index)  # code -1 (missing) → the last, None
+
+
+def _value_text(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _cell_text(frame: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:
