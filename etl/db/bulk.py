@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+
+from etl.distinct import each_distinct
 
 
 def _dialect_insert(conn: Connection, table: Table) -> Any:
@@ -67,8 +69,9 @@ def _column_values(s: pd.Series, coltype: Any, dialect: str) -> list[Any]:
         # JSON text passes through (the raw layer builds it column-wise); objects are encoded
         if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
             s = s.map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-    elif isinstance(coltype, Date | DateTime):
-        s = _each_distinct(s, partial(_date_value, sqlite=dialect == "sqlite", date=not isinstance(coltype, DateTime)))
+    elif isinstance(coltype, Date | DateTime):  # a million results fall on a few thousand dates
+        convert = partial(_date_value, sqlite=dialect == "sqlite", date=not isinstance(coltype, DateTime))
+        return each_distinct(s, convert).tolist()  # type: ignore[no-any-return]
     elif isinstance(coltype, Integer | BigInteger):
         s = pd.to_numeric(s)
         if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # numpy ints hold no missing value
@@ -81,13 +84,6 @@ def _column_values(s: pd.Series, coltype: Any, dialect: str) -> list[Any]:
     values = s.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = None
     return values.tolist()  # type: ignore[no-any-return]
-
-
-def _each_distinct(s: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """`convert` applied to each distinct value once (a million results fall on a few thousand dates)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    converted = convert(pd.Series(uniques, dtype=uniques.dtype)).to_numpy(dtype=object)
-    return pd.Series(np.append(converted, None)[codes], index=s.index)  # code -1 (missing) → the last, None
 
 
 def _date_value(s: pd.Series, sqlite: bool, date: bool) -> pd.Series:

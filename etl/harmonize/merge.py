@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from etl.distinct import each_distinct
 from etl.harmonize.origins import cell_groups
 from etl.harmonize.registry import explain, plain_records
 from schemas.records import PatientRecord
@@ -43,9 +43,7 @@ def _text(values: pd.Series) -> pd.Series:
     if pd.api.types.infer_dtype(values, skipna=True) not in SINGLE_KINDS:
         # factorize would take 1, 1.0 and True for one value: text each cell
         return values.map(lambda v: None if v is None or v != v else _value_text(v))
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    texts = np.array([*(_value_text(u) for u in uniques), None], dtype=object)
-    return pd.Series(texts[codes], index=values.index)  # code -1 (missing) → the last, None
+    return pd.Series(each_distinct(values, lambda uniques: map(_value_text, uniques)), index=values.index)
 
 
 def _value_text(value: object) -> str:

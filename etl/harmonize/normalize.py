@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import numpy as np
 import pandas as pd
+
+from etl.distinct import each_distinct
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
@@ -99,13 +100,11 @@ def _blank_text(value: object) -> bool:
 
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell is not recorded: None, NaN or only whitespace (each distinct value tested once)."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    blank = np.fromiter((_blank_text(u) for u in uniques), dtype=bool, count=len(uniques))
-    return pd.Series(np.append(blank, True)[codes], index=values.index)  # code -1 (missing) → the last, True
+    blank = each_distinct(values, lambda uniques: map(_blank_text, uniques), missing=True, dtype=bool)
+    return pd.Series(blank, index=values.index)
 
 
 def normalize_series(values: pd.Series, fn=normalize_text) -> pd.Series:  # type: ignore[no-untyped-def]
     """Normalize each distinct non-blank value once; blanks become <NA>."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    table = np.array([None if _blank_text(u) else fn(str(u)) for u in uniques] + [None], dtype=object)
-    return pd.Series(table[codes], index=values.index, dtype="string")
+    normalized = each_distinct(values, lambda uniques: (None if _blank_text(u) else fn(str(u)) for u in uniques))
+    return pd.Series(normalized, index=values.index, dtype="string")

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from etl.distinct import each_distinct
 from etl.harmonize.mapfiles import MappingFiles, Problem, ValueFile, read_mapping_files
 from etl.harmonize.normalize import compact, normalize_series, normalize_text
 from etl.paths import MAPPINGS_DIR
@@ -176,11 +176,12 @@ def not_recorded_mask(values: pd.Series, vocab: Vocabulary | None = None) -> pd.
 
     Decided once per distinct value."""
     vocab = vocab or load_vocabulary()
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip().str.casefold()
-    absent = ((text == "") | text.isin(vocab.not_recorded)).to_numpy(dtype=bool)
-    mask = np.ones(len(values), dtype=bool) if len(absent) == 0 else np.where(codes < 0, True, absent[codes])
-    return pd.Series(mask, index=values.index)
+
+    def absent(uniques: pd.Series) -> pd.Series:
+        text = uniques.astype(str).str.strip().str.casefold()
+        return (text == "") | text.isin(vocab.not_recorded)
+
+    return pd.Series(each_distinct(values, absent, missing=True, dtype=bool), index=values.index)
 
 
 @dataclass

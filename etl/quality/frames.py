@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Date, case, exists, select
 
+from etl.distinct import each_distinct
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import map_columns
 from etl.harmonize.vocab import Vocabulary
@@ -80,9 +80,7 @@ def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check
 
 def _shared(cells: pd.Series) -> pd.Series:
     """The same cells, equal ones one object (None stays None)."""
-    codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=True)
-    table = np.append(uniques.astype(object), None)  # code -1 (missing) → the last, None
-    return pd.Series(table[codes], index=cells.index, dtype=object)
+    return pd.Series(each_distinct(cells, lambda uniques: uniques), index=cells.index, dtype=object)
 
 
 def _lineage(name: str) -> list[str]:
