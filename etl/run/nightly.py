@@ -13,8 +13,8 @@ the savepoint is rolled back — the live tables, and so the views and exports,
 keep the last published batch — while the raw layer (the lab files are read
 again and their raw rows stored again), the quarantine, the accounting and
 the check results are kept and the batch is recorded as held (`hsct quality
---publish RUN` publishes it after review). A run killed at any point leaves the data as it
-was before it began.
+--publish RUN` publishes it after review). A run killed at any point leaves
+the data as it was before it began.
 
 Every row that arrives ends as exactly one of: loaded (it made or updated a
 patient or a result), merged (folded into another row of the same patient),

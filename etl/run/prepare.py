@@ -5,8 +5,9 @@ functions of the file, the mappings and the day. The nightly job hands them to
 a pool of worker processes (one per core, `HSCT_WORKERS` to choose), so that on
 a large night the registry and laboratory files are parsed side by side, and
 the main process, which alone talks to the database, receives for each file
-its raw table, its harmonized rows and rejections, and its cells as the JSON
-text the raw layer stores. The results come back in the order of the files,
+its harmonized rows and rejections, its cells as the JSON text the raw layer
+stores, the cells the raw checks read and its patient-code column; the raw
+table comes back holding only its row numbers. The results come back in the order of the files,
 whatever order the workers finish in, so a run is the same with one worker or
 with many.
 """
