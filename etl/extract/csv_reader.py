@@ -14,11 +14,23 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from etl.extract.model import FileContentError, RowIssue
-from etl.extract.table import Cell, Parsed, column_labels, gc_paused, header_names, is_blank, make_frame
+from etl.extract.table import (
+    Cell,
+    Parsed,
+    cell_block,
+    column_labels,
+    frame_of_blocks,
+    gc_paused,
+    header_names,
+    is_blank,
+)
 
 
 def parse_csv(text: str, delimiter: str) -> Parsed:
@@ -31,43 +43,63 @@ def _reader(text: str, delimiter: str, strict: bool = False) -> Any:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
 
 
+CHUNK_CELLS = 500_000  # cells parsed into cell lists at a time (`_split`)
+
+
 def _parse(text: str, delimiter: str) -> Parsed:
-    header_row, header_cells, records, numbers, lines = _split(text, delimiter)
-    headers = header_names(header_cells)
-    n = len(headers)
-    issues: list[RowIssue] = []
+    header_row, headers, blocks, numbers, lines, issues = _split(text, delimiter)
+    width = max((b.shape[1] for b in blocks), default=len(headers))
+    if blocks and numbers[-1] < lines and _runs_unclosed(text, delimiter, numbers[-1]):
+        detail = f"a quoted cell opened on line {numbers[-1]} never closes: lines up to {lines} are in this row"
+        issues.append(RowIssue(numbers[-1], "unclosed_quote", detail))
+    labels, warnings = column_labels(headers, width)
+    frame, blank_rows = frame_of_blocks(labels, blocks, numbers)
+    return Parsed(header_row, headers, labels, frame, issues, blank_rows, warnings)
+
+
+def _split(text: str, delimiter: str) -> tuple[int, list[str], list[np.ndarray], Sequence[int], int, list[RowIssue]]:
+    """Header row, header names, the data records as `cell_block`s, each record's first line, the
+    line count, and the records' issues.
+
+    The fast path reads the records CHUNK_CELLS cells at a time, each chunk's cell
+    lists made a compact block before the next is read; when some record spans
+    several lines (the line count says so) the text is read again, noting each start.
+    """
+    reader = _reader(text, delimiter)
+    try:
+        header_row, header_cells = _header(reader)
+        headers = header_names(header_cells)
+        header_end = reader.line_num
+        blocks: list[np.ndarray] = []
+        issues: list[RowIssue] = []
+        count, chunk = 0, max(1, CHUNK_CELLS // max(1, len(headers)))
+        while records := list(itertools.islice(reader, chunk)):
+            if reader.line_num != header_end + count + len(records):
+                break  # a record spans lines: numbered below
+            numbers = range(header_end + count + 1, header_end + count + len(records) + 1)
+            blocks.append(_block(records, numbers, len(headers), issues))
+            count += len(records)
+        else:
+            return header_row, headers, blocks, range(header_end + 1, header_end + count + 1), reader.line_num, issues
+        del blocks, records
+        list(reader)  # to the end, for the line count
+    except csv.Error as exc:
+        raise FileContentError(f"CSV syntax error at line {reader.line_num}: {exc}") from exc
+    body = [(n, r) for n, r in _numbered(text, delimiter) if n > header_row]
+    issues = []
+    block = _block([r for _, r in body], [n for n, _ in body], len(headers), issues)
+    return header_row, headers, [block], [n for n, _ in body], reader.line_num, issues
+
+
+def _block(records: list[list[Cell]], numbers: Sequence[int], n: int, issues: list[RowIssue]) -> np.ndarray:
+    """Records under an n-column header as one `cell_block`, those of another width fitted first."""
     width = n
     if set(map(len, records)) - {n}:
         for i, record in enumerate(records):
             if len(record) != n:
                 records[i] = _fit(record, n, numbers[i], issues)
                 width = max(width, len(records[i]))
-    if records and numbers[-1] < lines and _runs_unclosed(text, delimiter, numbers[-1]):
-        detail = f"a quoted cell opened on line {numbers[-1]} never closes: lines up to {lines} are in this row"
-        issues.append(RowIssue(numbers[-1], "unclosed_quote", detail))
-    labels, warnings = column_labels(headers, width)
-    frame, blank_rows = make_frame(labels, records, numbers)
-    return Parsed(header_row, headers, labels, frame, issues, blank_rows, warnings)
-
-
-def _split(text: str, delimiter: str) -> tuple[int, list[str], list[list[Cell]], Sequence[int], int]:
-    """Header row, header cells, data records, each record's first line, and the line count.
-
-    The fast path reads all records at once; when some record spans several
-    lines (the line count says so) the text is read again, noting each start.
-    """
-    reader = _reader(text, delimiter)
-    try:
-        header_row, header_cells = _header(reader)
-        header_end = reader.line_num
-        records: list[list[Cell]] = list(reader)
-    except csv.Error as exc:
-        raise FileContentError(f"CSV syntax error at line {reader.line_num}: {exc}") from exc
-    lines = reader.line_num
-    if header_end + len(records) == lines:
-        return header_row, header_cells, records, range(header_end + 1, lines + 1), lines
-    body = [(n, r) for n, r in _numbered(text, delimiter) if n > header_row]
-    return header_row, header_cells, [r for _, r in body], [n for n, _ in body], lines
+    return cell_block(records, width)
 
 
 def _header(reader: Any) -> tuple[int, list[str]]:

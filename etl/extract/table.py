@@ -68,14 +68,10 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def make_frame(labels: list[str], rows: list[list[Cell]], numbers: Sequence[int]) -> tuple[pd.DataFrame, list[int]]:
-    """`row_number` plus one object column per label, and the blank rows left out.
-
-    Short rows are padded with None; empty and whitespace-only cells become
-    None; rows with no cell left are dropped, and those lying between kept rows
-    are returned (trailing ones are not).
-    """
-    width = len(labels)
+def cell_block(rows: list[list[Cell]], width: int) -> np.ndarray:
+    """Records as a (rows × width) object array: short rows padded with None, empty and
+    whitespace-only cells made None, and equal cells of a column made one shared string, so that
+    a laboratory file's millions of repeated test names, units and dates cost one string each."""
     for row in rows:
         if len(row) < width:
             row.extend([None] * (width - len(row)))
@@ -83,9 +79,31 @@ def make_frame(labels: list[str], rows: list[list[Cell]], numbers: Sequence[int]
     if rows:
         cells[:] = np.array(rows, dtype=object).reshape(len(rows), width)
     for j in range(width):
-        _blank_to_none(cells[:, j])
+        _share_cells(cells[:, j])
+    return cells
+
+
+def make_frame(labels: list[str], rows: list[list[Cell]], numbers: Sequence[int]) -> tuple[pd.DataFrame, list[int]]:
+    """`row_number` plus one object column per label, and the blank rows left out (`frame_of_blocks`)."""
+    return frame_of_blocks(labels, [cell_block(rows, len(labels))], numbers)
+
+
+def frame_of_blocks(
+    labels: list[str], blocks: list[np.ndarray], numbers: Sequence[int]
+) -> tuple[pd.DataFrame, list[int]]:
+    """`row_number` plus one object column per label from consecutive `cell_block`s, and the blank
+    rows left out.
+
+    A block narrower than the labels (a later record had extra cells) is padded
+    with None; rows with no cell left are dropped, and those lying between kept
+    rows are returned (trailing ones are not).
+    """
+    width = len(labels)
+    padded = [b if b.shape[1] == width else _widen(b, width) for b in blocks]
+    cells = padded[0] if len(padded) == 1 else np.concatenate(padded) if padded else np.empty((0, width), object)
+    del padded
     row_numbers = np.asarray(numbers, dtype=np.int64)
-    empty = np.equal(cells, None).all(axis=1) if width else np.ones(len(rows), dtype=bool)
+    empty = np.equal(cells, None).all(axis=1) if width else np.ones(len(cells), dtype=bool)
     blank_rows: list[int] = []
     if empty.any():
         kept_last = row_numbers[~empty].max(initial=0)
@@ -96,15 +114,22 @@ def make_frame(labels: list[str], rows: list[list[Cell]], numbers: Sequence[int]
     return frame, blank_rows
 
 
-def _blank_to_none(column: np.ndarray) -> None:
-    """Set empty and whitespace-only cells of an object column to None, in place.
+def _widen(block: np.ndarray, width: int) -> np.ndarray:
+    out = np.full((len(block), width), None, dtype=object)
+    out[:, : block.shape[1]] = block
+    return out
 
-    The test runs once per distinct value, so a million lab results cost little.
+
+def _share_cells(column: np.ndarray) -> None:
+    """In place: empty and whitespace-only cells become None, equal cells one shared object.
+
+    The blank test runs once per distinct value, so a million lab results cost little.
     """
-    distinct = pd.unique(column)
-    blanks = [v for v in distinct if v is not None and (not v or v.isspace())]
-    if blanks:
-        column[pd.Series(column, copy=False).isin(blanks).to_numpy()] = None
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    distinct = np.asarray(distinct, dtype=object)
+    blanks = np.fromiter((not v or v.isspace() for v in distinct), dtype=bool, count=len(distinct))
+    distinct[blanks] = None
+    column[:] = np.append(distinct, None)[codes]  # code -1 (None) takes the appended None
 
 
 @dataclass

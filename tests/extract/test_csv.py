@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from etl.extract import ROW_NUMBER
+import pytest
+
+from etl.extract import ROW_NUMBER, csv_reader
 from tests.extract.helpers import cells, read, write_csv
 
 RU_HEADER = ["Код пациента", "Экспрессия CD22, %", "Дозы ИнО, мг/м2", "Дата ТГСК", "Пол"]
@@ -167,3 +169,38 @@ def test_lf_and_cr_line_endings(tmp_path: Path) -> None:
         table = read(path)
         assert cells(table) == [["1", "2"], ["3", "4"]]
         assert table.rows[ROW_NUMBER].tolist() == [2, 3]
+
+
+CHUNKED_TEXTS = {
+    "plain, blank lines, short and ragged rows in later chunks": (
+        "Patient ID,Date,Result\nA,2019-01-01,1\n\nB,2019-01-02, \nC,2019-01-03\n"
+        "D,2019-01-04,4,extra,\n,,\nE,2019-01-05,5\nA,2019-01-01,1\n\n"
+    ),
+    "a quoted cell spanning lines in a later chunk": (
+        'Patient ID,Note,Result\nA,x,1\nB,y,2\nC,"two\nlines",3\nD,z,4,more\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("text", CHUNKED_TEXTS.values(), ids=CHUNKED_TEXTS.keys())
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3])
+def test_reading_in_chunks_gives_the_table_read_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, chunk_rows: int
+) -> None:
+    path = tmp_path / "labs.csv"
+    path.write_text(text, encoding="utf-8")
+    whole = read(path)
+    monkeypatch.setattr(csv_reader, "CHUNK_CELLS", chunk_rows * len(whole.headers))
+    chunked = read(path)
+    assert chunked.columns == whole.columns
+    assert chunked.rows.equals(whole.rows)
+    assert chunked.blank_rows == whole.blank_rows
+    assert chunked.issues == whole.issues
+    assert len(whole.rows) > 3  # several chunks at every size tried
+
+
+def test_equal_cells_of_a_column_share_one_string(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "labs.csv", [["Patient ID", "Test"], ["A", "CD22"], ["B", "CD22"], ["C", " "]])
+    column = read(path).rows["Test"].tolist()
+    assert column == ["CD22", "CD22", None]
+    assert column[0] is column[1]
