@@ -55,6 +55,7 @@ from etl.quality.catalog import read_checks
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.lock import run_lock
+from etl.run.memory import release_memory
 from etl.run.prepare import PreparedFile, harmonize_table, prepare_pool, release_cells
 from schemas.records import PatientRecord
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
@@ -254,6 +255,7 @@ def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary:
     _load_registry(conn, run_id, registry, summary, complete)
     for item in registry:
         item.records = None  # loaded: the laboratory night needs the memory
+    release_memory()
     say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
 
 
@@ -262,6 +264,9 @@ def load_lab_results(conn: Connection, run_id: int, work: list[_FileWork]) -> No
     labs = [w for w in work if w.table is not None and w.source.feed == "labs"]
     if labs:
         _load_labs(conn, run_id, labs)
+        for item in labs:
+            item.records = None
+        release_memory()
 
 
 def account(conn: Connection, run_id: int, work: list[_FileWork], *, record_files: bool = True) -> None:
@@ -306,6 +311,7 @@ def _receive(
             _store(conn, item, r.result, r.cells)
         say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(r.result.records)} harmonized")
     ready.clear()  # the prepared files are stored: their memory goes
+    release_memory()
     return items
 
 

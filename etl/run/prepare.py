@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import pickle
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +36,7 @@ from etl.harmonize.vocab import Vocabulary
 from etl.load.raw import cells_json
 from etl.quality.catalog import Check
 from etl.quality.frames import raw_part
+from etl.run.memory import release_memory
 
 WORKERS_VAR = "HSCT_WORKERS"
 XLSX_COST = 8  # a workbook byte costs about eight CSV bytes to read (cell objects, styles)
@@ -91,6 +94,29 @@ def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None, che
     return out
 
 
+def prepare_to_file(
+    source: FeedFile, vocab: Vocabulary, today: dt.date | None, checks: list[Check], path: str
+) -> str:
+    """`prepare_file` in a worker process, its result pickled into `path` (returned) rather than
+    sent back whole: pickling streams to the file instead of building the whole message in memory
+    (on both sides of the pipe), the main process loads a file's result only when it gets to that
+    file (the laboratory files wait on disk while it loads the registry), and the worker gives
+    its memory back before it takes the next file or idles."""
+    out = prepare_file(source, vocab, today, checks)
+    with open(path, "wb") as fh:
+        pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    del out
+    release_memory()
+    return path
+
+
+def _load_prepared(path: str) -> PreparedFile:
+    with open(path, "rb") as fh:
+        out = pickle.load(fh)
+    os.unlink(path)
+    return out
+
+
 def worker_count(files: int) -> int:
     """$HSCT_WORKERS, else one per core this process may use; never more than there are files."""
     wanted = os.environ.get(WORKERS_VAR)
@@ -144,11 +170,17 @@ def prepare_pool(
         if i in own:
             own.discard(i)
             return prepare_file(files[i], vocab, today, checks)
-        return futures.pop(i).result()
+        return _load_prepared(futures.pop(i).result())
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        futures = {i: pool.submit(prepare_file, files[i], vocab, today, checks) for i in order if i not in own}
-        yield get
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    # the prepared files wait here, private to this user, until the main process loads them
+    with tempfile.TemporaryDirectory(prefix="hsct-prepared-") as spill:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
+            futures = {
+                i: pool.submit(prepare_to_file, files[i], vocab, today, checks, os.path.join(spill, f"{i}.pickle"))
+                for i in order
+                if i not in own
+            }
+            yield get
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

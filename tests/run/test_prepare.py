@@ -1,0 +1,73 @@
+"""The worker pool that reads and harmonizes the night's files: the same results with one worker
+or several, and nothing left behind in the temporary folder."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl.errors import InputError
+from etl.extract import discover
+from etl.harmonize.vocab import load_vocabulary
+from etl.quality.catalog import read_checks
+from etl.run import prepare
+from etl.synth.generate import generate
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("night")
+    generate(out, inject_errors=True)
+    return out
+
+
+def _prepared(night: Path, workers: str, monkeypatch: pytest.MonkeyPatch) -> list[prepare.PreparedFile]:
+    monkeypatch.setenv(prepare.WORKERS_VAR, workers)
+    files = discover(night)
+    with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
+        return [get(i) for i in range(len(files))]
+
+
+def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one = _prepared(night, "1", monkeypatch)
+    several = _prepared(night, "2", monkeypatch)
+    assert len(one) == len(several) > 2
+    assert sum(p.table is not None for p in several) > 2
+    for a, b in zip(one, several, strict=True):
+        assert (a.source, a.error) == (b.source, b.error)
+        if a.table is None:  # the night has an unreadable file
+            assert b.table is None and b.result is None and a.error
+            continue
+        pd.testing.assert_frame_equal(a.result.records, b.result.records)
+        pd.testing.assert_frame_equal(a.result.issues, b.result.issues)
+        pd.testing.assert_series_equal(a.cells, b.cells)
+        assert (a.code_cells is None) == (b.code_cells is None)
+        if a.code_cells is not None:
+            pd.testing.assert_series_equal(a.code_cells, b.code_cells)
+        pd.testing.assert_frame_equal(a.raw_part[1], b.raw_part[1])
+        assert list(b.table.rows.columns) == [prepare.ROW_NUMBER]  # only the row numbers came back
+        assert set(b.seconds) == {"read", "harmonize"}
+
+
+def test_the_prepared_files_leave_nothing_in_the_temporary_folder(
+    night: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    files = discover(night)
+    monkeypatch.setenv(prepare.WORKERS_VAR, "2")
+    with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
+        spills = list(tmp_path.glob("hsct-prepared-*"))
+        assert len(spills) == 1
+        get(0)  # each file's result is removed once loaded; the others wait, or are being written
+        assert not (spills[0] / "0.pickle").exists()
+    assert not list(tmp_path.iterdir())  # a run that gets only some of its files leaves nothing either
+
+
+@pytest.mark.parametrize("value", ["two", "0"])
+def test_a_wrong_worker_count_is_refused_with_the_variable_named(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(prepare.WORKERS_VAR, value)
+    with pytest.raises(InputError, match=prepare.WORKERS_VAR):
+        prepare.worker_count(3)
