@@ -74,12 +74,20 @@ def _insert_rows(conn: Connection, file_id: int, table: RawTable, cells: pd.Seri
     return frame.set_index("row_number")["raw_row_id"].astype(int)
 
 
+JSON_CHUNK_CELLS = 200_000  # cells encoded at a time: the encoder's whole text is held twice
+
+
 def cells_json(rows: pd.DataFrame, labels: list[str]) -> pd.Series:
     """Every row's cells as JSON object text {header: cell} in column order (pandas' C encoder;
-    it writes '/' as '\\/', which decodes to the same text)."""
+    it writes '/' as '\\/', which decodes to the same text). Encoded a chunk of rows at a time, so that
+    a million-row file never exists as one JSON text."""
     if rows.empty:
         return pd.Series([], dtype=object)
     if not labels:
         return pd.Series("{}", index=rows.index)
-    lines = rows[labels].to_json(orient="records", lines=True, force_ascii=False).split("\n")
-    return pd.Series(lines[: len(rows)], index=rows.index)
+    step = max(1, JSON_CHUNK_CELLS // len(labels))
+    lines: list[str] = []
+    for start in range(0, len(rows), step):
+        chunk = rows.iloc[start : start + step][labels]
+        lines += chunk.to_json(orient="records", lines=True, force_ascii=False).split("\n")[: len(chunk)]
+    return pd.Series(lines, index=rows.index)
