@@ -56,7 +56,7 @@ from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.lock import run_lock
 from etl.run.memory import release_memory
-from etl.run.prepare import PreparedFile, harmonize_table, prepare_pool, release_cells
+from etl.run.prepare import Prepared, PreparedFile, harmonize_table, prepare_pool, release_cells
 from schemas.records import PatientRecord
 from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
 
@@ -177,9 +177,7 @@ def _run(
 
         def receive(feeds: set[str]) -> list[_FileWork]:
             indexes = [i for i, f in enumerate(files) if f.feed in feeds]
-            with clock.stage("wait"):  # for the workers still preparing these files
-                ready = [prepared(i) for i in indexes]
-            items = _receive(conn, ready, quality, say, clock)
+            items = _receive(conn, indexes, prepared, quality, say, clock)
             received.update(zip(indexes, items, strict=True))
             return items
 
@@ -294,24 +292,32 @@ def _pause_for_tests(say: Progress) -> None:
 
 def _receive(
     conn: Connection,
-    ready: list[PreparedFile],
+    indexes: list[int],
+    prepared: Prepared,
     quality: QualityCheck,
     say: Progress,
     clock: StageClock,
 ) -> list[_FileWork]:
-    """Files of one kind as the workers prepared them: raw-layer checks, then their raw rows stored."""
-    items = [_received(r, say, clock) for r in ready]
-    with clock.stage("quality"):
-        quality.raw_parts(r.raw_part for r in ready if r.raw_part is not None)
-    for item, r in zip(items, ready, strict=True):
-        if item.table is None or r.result is None:
+    """Files of one kind as the workers prepared them, one at a time: raw rows stored (each file's
+    encoded cells dropped before the next file is taken), then the raw-layer checks on them all."""
+    items, parts = [], []
+    for i in indexes:
+        with clock.stage("wait"):  # for the worker still preparing this file
+            ready = prepared(i)
+        item = _received(ready, say, clock)
+        items.append(item)
+        if ready.raw_part is not None:
+            parts.append(ready.raw_part)
+        if item.table is None or ready.result is None:
             continue
-        item.code_cells = r.code_cells
+        item.code_cells = ready.code_cells
         with clock.stage("load"):
-            _store(conn, item, r.result, r.cells)
-        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(r.result.records)} harmonized")
-    ready.clear()  # the prepared files are stored: their memory goes
-    release_memory()
+            _store(conn, item, ready.result, ready.cells)
+        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(ready.result.records)} harmonized")
+        del ready  # its cells are stored: their memory goes
+        release_memory()
+    with clock.stage("quality"):
+        quality.raw_parts(parts)
     return items
 
 
