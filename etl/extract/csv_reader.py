@@ -43,7 +43,7 @@ def _reader(text: str, delimiter: str, strict: bool = False) -> Any:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
 
 
-CHUNK_CELLS = 500_000  # cells parsed into cell lists at a time (`_split`)
+CHUNK_CELLS = 200_000  # cells parsed into cell lists at a time (`_split`)
 
 
 def _parse(text: str, delimiter: str) -> Parsed:

@@ -7,9 +7,10 @@ a large night the registry and laboratory files are parsed side by side, and
 the main process, which alone talks to the database, receives for each file
 its harmonized rows and rejections, its cells as the JSON text the raw layer
 stores, the cells the raw checks read and its patient-code column; the raw
-table comes back holding only its row numbers. The results come back in the order of the files,
-whatever order the workers finish in, so a run is the same with one worker or
-with many.
+table comes back holding only its row numbers. A worker leaves each result in
+a file of a private temporary folder, which the main process loads when it
+gets to that file. The results are taken in the order of the files, whatever
+order the workers finish in, so a run is the same with one worker or with many.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def prepare_to_file(
     with open(path, "wb") as fh:
         pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
     del out
-    release_memory()
+    release_memory(collect=True)  # in the worker, beside the main process's work
     return path
 
 
