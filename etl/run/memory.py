@@ -4,7 +4,7 @@ CPython frees a large night's frames into the C allocator, which keeps most of
 it for later: a worker process that has sent its file's results, or the main
 process after the registry load, goes on holding hundreds of megabytes it no
 longer uses. glibc's `malloc_trim` returns the free pages; elsewhere (macOS,
-musl) only the garbage collector runs.
+musl) there is nothing to call and the allocator keeps them.
 """
 
 from __future__ import annotations
