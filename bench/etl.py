@@ -10,10 +10,15 @@ their seconds are work done, not wall time; wait is the main process waiting
 for them; load (raw layer, merge, sync of every table, accounting) and quality
 (the Great Expectations checks and Data Docs, reported apart) run in the main
 process. "ETL wall" is the run's wall time less its quality stage: the target.
-Peak memory is that of the whole process tree (main process and workers),
-sampled every 50 ms from /proc: PSS (shared pages split among the processes
-that share them: the memory the run really holds) and RSS (each process's
-shared pages counted again: an upper bound).
+
+Memory is sampled every 50 ms from /proc, per process, as PSS (shared pages
+split among the processes that share them: the forked workers share the main
+process's interpreter, libraries and mappings). A stage's peak is the highest
+PSS of a process while it ran that stage. The ETL wall line gives the peak of
+the whole process tree (main process and workers together), as PSS — the
+memory the run really holds — and as RSS (each process's shared pages counted
+again: an upper bound). The database server's own memory (PostgreSQL) is not
+part of the tree.
 """
 
 from __future__ import annotations
@@ -43,18 +48,18 @@ def child(source: str, url: str) -> None:
     summary = run_night(engine, Path(source))
     wall = time.perf_counter() - start
     engine.dispose()
+    clock = summary.clock
+    spans = [[s.stage, s.pid, s.start, s.end] for s in clock.spans]
     print(json.dumps({"rows": summary.totals["rows_in"], "patients": summary.patients, "wall": wall,
-                      "seconds": summary.clock.seconds}))  # fmt: skip
+                      "seconds": clock.seconds, "spans": spans}))  # fmt: skip
 
 
-def tree_memory_mb(pid: int) -> tuple[float, float]:
-    """Memory of a process and all its descendants, in MiB: (RSS summed, PSS summed); 0 once gone.
+Sample = tuple[float, dict[int, tuple[float, float]]]  # time.time(), pid → (RSS MiB, PSS MiB)
 
-    RSS counts a page shared by several processes (the forked workers share the main process's
-    interpreter, libraries and mappings) once per process; PSS splits it among them, so the
-    PSS sum is the memory the tree really holds.
-    """
-    rss = pss = 0
+
+def tree_memory_mb(pid: int) -> dict[int, tuple[float, float]]:
+    """Memory of a process and each of its descendants, in MiB: pid → (RSS, PSS); empty once gone."""
+    out: dict[int, tuple[float, float]] = {}
     todo = [pid]
     while todo:
         current = todo.pop()
@@ -64,26 +69,35 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
         except OSError:
             continue
         fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines()[1:]}
-        rss += int(fields.get("Rss", 0))
-        pss += int(fields.get("Pss", 0))
+        out[current] = (int(fields.get("Rss", 0)) / 1024, int(fields.get("Pss", 0)) / 1024)
         todo += [int(c) for c in children]
-    return rss / 1024, pss / 1024
+    return out
 
 
-def run_child(feeds: Path, url: str) -> tuple[str, str, int, float, float]:
-    """Run one (size, database) in a fresh process; returns stdout, stderr, exit code and the peak
-    MiB of the process tree (RSS summed, PSS summed)."""
+def run_child(feeds: Path, url: str) -> tuple[str, str, int, list[Sample]]:
+    """Run one (size, database) in a fresh process; returns stdout, stderr, exit code and the
+    memory samples of its process tree."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         command = [sys.executable, __file__, "--child", str(feeds), url]
         proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        peak_rss = peak_pss = 0.0
+        samples: list[Sample] = []
         while proc.poll() is None:
-            rss, pss = tree_memory_mb(proc.pid)
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            samples.append((time.time(), tree_memory_mb(proc.pid)))
             time.sleep(0.05)
         out.seek(0)
         err.seek(0)
-        return out.read(), err.read(), proc.returncode, peak_rss, peak_pss
+        return out.read(), err.read(), proc.returncode, samples
+
+
+def stage_peaks(samples: list[Sample], spans: list[list]) -> dict[str, float]:
+    """Per stage, the highest PSS (MiB) of a process while it ran that stage (stages no sample
+    fell into are left out)."""
+    peaks: dict[str, float] = {}
+    for stage, pid, start, end in spans:
+        for at, memory in samples:
+            if start <= at <= end and pid in memory:
+                peaks[stage] = max(peaks.get(stage, 0.0), memory[pid][1])
+    return peaks
 
 
 def pg_schema_url(admin_url: str) -> tuple[str, str]:
@@ -130,20 +144,24 @@ def main() -> None:
             else:
                 schema, url = pg_schema_url(args.pg)
             try:
-                out, err, code, peak_rss, peak_pss = run_child(feeds, url)
+                out, err, code, samples = run_child(feeds, url)
                 if code:
                     sys.exit(f"{size} patients on {db} failed:\n{err[-3000:]}")
             finally:
                 if schema:
                     drop_schema(args.pg, schema)
             r = json.loads(out.strip().splitlines()[-1])
+            peaks = stage_peaks(samples, r["spans"])
             for stage in STAGES:
                 sec = r["seconds"].get(stage, 0.0)
                 rate = r["rows"] / sec if sec else 0.0
-                print(f"{size:>9} {db:10} {r['rows']:>9} {stage:10} {sec:>8.2f} {rate:>10.0f}")
+                peak = f"{peaks[stage]:>9.0f}" if stage in peaks else f"{'-':>9}"
+                print(f"{size:>9} {db:10} {r['rows']:>9} {stage:10} {sec:>8.2f} {rate:>10.0f} {peak}")
+            peak_rss = max((sum(m[0] for m in memory.values()) for _, memory in samples), default=0.0)
+            peak_pss = max((sum(m[1] for m in memory.values()) for _, memory in samples), default=0.0)
             etl = r["wall"] - r["seconds"].get("quality", 0.0)
             print(f"{size:>9} {db:10} {r['rows']:>9} {'ETL wall':10} {etl:>8.2f} {r['rows'] / etl:>10.0f}"
-                  f" {peak_pss:>9.0f} {peak_rss:>9.0f}   (run incl. quality: {r['wall']:.2f} s)",
+                  f" {peak_pss:>9.0f} {peak_rss:>9.0f}   (run incl. quality: {r['wall']:.2f} s; tree peak)",
                   flush=True)  # fmt: skip
 
 

@@ -329,8 +329,7 @@ def _labs_last(item: _FileWork) -> bool:
 def _received(ready: PreparedFile, say: Progress, clock: StageClock) -> _FileWork:
     """A prepared file as one file of the run: its table, or why it could not be read."""
     source = ready.source
-    for stage, seconds in ready.seconds.items():
-        clock.add(stage, seconds)
+    clock.merge(ready.clock)
     item = _FileWork(source, FileSummary(source.name, source.feed), table=ready.table)
     if ready.table is None:
         item.summary.status, item.summary.error = "unreadable", ready.error

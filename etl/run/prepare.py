@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from etl.harmonize.vocab import Vocabulary
 from etl.load.raw import cells_json
 from etl.quality.catalog import Check
 from etl.quality.frames import raw_part
+from etl.run.clock import StageClock
 from etl.run.memory import release_memory
 
 WORKERS_VAR = "HSCT_WORKERS"
@@ -54,7 +54,7 @@ class PreparedFile:
     cells: pd.Series | None = None  # row label of table.rows → the row's cells as JSON text
     code_cells: pd.Series | None = None  # row number → the patient-code cell as written
     raw_part: tuple[str, pd.DataFrame] | None = None  # the cells the raw checks read (`raw_part`)
-    seconds: dict[str, float] = field(default_factory=dict)  # read, harmonize: this file's work
+    clock: StageClock = field(default_factory=StageClock)  # read, harmonize: this file's work
 
 
 Prepared = Callable[[int], "PreparedFile"]
@@ -79,19 +79,17 @@ def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None, che
     """Read one file, harmonize it, encode its cells and take what the raw checks read (runs in a
     worker process); the table keeps only its row numbers, so only that much travels back."""
     out = PreparedFile(source)
-    start = time.perf_counter()
-    try:
-        out.table = read_file(source)
-    except UnreadableFileError as exc:
-        out.error = exc.reason
-    out.seconds["read"] = time.perf_counter() - start
+    with out.clock.stage("read"):
+        try:
+            out.table = read_file(source)
+        except UnreadableFileError as exc:
+            out.error = exc.reason
     if out.table is not None:
-        start = time.perf_counter()
-        out.result = harmonize_table(out.table, vocab, today)
-        out.cells = cells_json(out.table.rows, list(out.table.columns))
-        out.raw_part = raw_part(out.table, vocab, checks)
-        out.code_cells = release_cells(out.table, out.result.columns)
-        out.seconds["harmonize"] = time.perf_counter() - start
+        with out.clock.stage("harmonize"):
+            out.result = harmonize_table(out.table, vocab, today)
+            out.cells = cells_json(out.table.rows, list(out.table.columns))
+            out.raw_part = raw_part(out.table, vocab, checks)
+            out.code_cells = release_cells(out.table, out.result.columns)
     return out
 
 

@@ -3,6 +3,7 @@ or several, and nothing left behind in the temporary folder."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.
             pd.testing.assert_series_equal(a.code_cells, b.code_cells)
         pd.testing.assert_frame_equal(a.raw_part[1], b.raw_part[1])
         assert list(b.table.rows.columns) == [prepare.ROW_NUMBER]  # only the row numbers came back
-        assert set(b.seconds) == {"read", "harmonize"}
+        assert set(b.clock.seconds) == {span.stage for span in b.clock.spans} == {"read", "harmonize"}
+        assert len({span.pid for span in b.clock.spans}) == 1  # one process read and harmonized the file
+    assert {span.pid for p in several for span in p.clock.spans} - {os.getpid()}  # and workers did most
 
 
 def test_the_prepared_files_leave_nothing_in_the_temporary_folder(
