@@ -8,10 +8,12 @@ and returns a `ParseResult` (`values`, `errors` = reason code or None,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from etl.harmonize.parse_codes import CodeResult, MrdResult, parse_boolean, parse_code, parse_grade, parse_mrd
 from etl.harmonize.parse_dates import parse_date, parse_datetime
@@ -54,6 +56,8 @@ PARSERS: dict[str, Callable[..., ParseResult]] = {
     "lab_value": parse_lab_value,
 }
 _TAKES_DECIMAL = {"decimal", "percent", "comparator", "mrd", "dose_list", "lab_value"}
+_ROW_CONTEXT = {"day", "lab_value"}  # their result depends on other cells of the row too
+DISTINCT_SHARE = 0.5  # parse distinct cells only when they are at most this share of the rows
 
 
 def parse_field(values: pd.Series, spec: dict[str, str], **context: Any) -> ParseResult:
@@ -72,12 +76,37 @@ def parse_field(values: pd.Series, spec: dict[str, str], **context: Any) -> Pars
     if name in ("date", "datetime", "day") and context.get("today") is not None:
         kwargs["today"] = context["today"]
     if name in ("code", "boolean") and spec.get("domain"):
-        return parser(values, spec["domain"], **kwargs)
+        return _by_distinct(values, lambda v: parser(v, spec["domain"], **kwargs))
     if name == "day":
         return parser(values, context.get("transplant_dates"), **kwargs)
     if name == "lab_value":
         return parser(values, context["units"], context.get("tests"), **kwargs)
-    return parser(values, **kwargs)
+    return _by_distinct(values, lambda v: parser(v, **kwargs))
+
+
+def _by_distinct(values: pd.Series, parse: Callable[[pd.Series], ParseResult]) -> ParseResult:
+    """`parse(values)`, computed once per distinct cell and spread back to the rows.
+
+    For parsers whose result for a cell depends on that cell alone. A column of
+    100,000 rows holds a few hundred dates or a handful of codes, and every
+    pass a parser makes (strip, match, look up) then runs over those only.
+    Text cells only (`factorize` would take 1, 1.0 and True for one value), and
+    only when the cells repeat enough to gain.
+    """
+    if len(values) < 2 or infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return parse(values)
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    if len(distinct) > DISTINCT_SHARE * len(values):
+        return parse(values)
+    parsed = parse(pd.Series(distinct, dtype=object))
+    spread = {}
+    for field in dataclasses.fields(parsed):
+        column = getattr(parsed, field.name)
+        if isinstance(column, pd.DataFrame | pd.Series):
+            spread[field.name] = column.iloc[codes].set_axis(values.index)
+        else:
+            spread[field.name] = column
+    return type(parsed)(**spread)
 
 
 __all__ = [

@@ -319,3 +319,43 @@ def test_index_is_preserved() -> None:
     assert list(result.values.index) == ["a", "b", "c"]
     assert list(result.errors.index) == ["a", "b", "c"]
     assert result.failures().index.tolist() == ["c"]
+
+
+FIELD_CELLS: dict[str, tuple[dict[str, str], list[str | None]]] = {
+    "text": ({"parser": "text"}, [" ТГСК-1 ", "ТГСК-1", "н/д", "", None, "a  b"]),
+    "date": ({"parser": "date"}, ["14.03.2019", "31.02.2019", "2019-03-14", "н/д", None, "  ", "вчера"]),
+    "datetime": ({"parser": "datetime"}, ["14.03.2019 10:15", "2019-03-14T10:15:00", "x", None]),
+    "decimal": ({"parser": "decimal"}, ["0,5", "1.5", "-1", "abc", None, "1 000,5"]),
+    "percent": ({"parser": "percent"}, ["74,5", "74,5%", "120", "<0,01", None]),
+    "comparator": ({"parser": "comparator"}, ["<0,01", ">= 5", "5%", "x", None]),
+    "boolean": ({"parser": "boolean", "domain": "boolean"}, ["да", "Нет", "yes", "может", None]),
+    "grade": ({"parser": "grade"}, ["II", "2", "0", "V", None, "н/д"]),
+    "code": ({"parser": "code", "domain": "donor_type"}, ["гапло", "Haplo", "MUD", "кто-то", None]),
+    "mrd": ({"parser": "mrd"}, ["МОБ-", "<0,01%", "0,8%", "МОБ- 0,8%", None]),
+    "dose_list": ({"parser": "dose_list"}, ["0,8/0,5/0,5", "0.8, 0.5, 0.5", "1/2/3/4", None]),
+}
+
+
+@pytest.mark.parametrize("spec, cells", FIELD_CELLS.values(), ids=FIELD_CELLS.keys())
+def test_a_field_parsed_by_distinct_cells_equals_the_parser_on_every_row(
+    spec: dict[str, str], cells: list[str | None]
+) -> None:
+    from dataclasses import fields
+
+    from etl.harmonize.parse import PARSERS
+    from etl.harmonize.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    rows = pd.Series([cells[i % len(cells)] for i in range(7 * len(cells))], index=range(100, 100 + 7 * len(cells)))
+    by_field = parse_field(rows, spec, vocab=vocab, decimal=",")
+    takes_decimal = spec["parser"] in ("decimal", "percent", "comparator", "mrd", "dose_list")
+    kwargs = {"vocab": vocab} | ({"decimal": ","} if takes_decimal else {})
+    direct = PARSERS[spec["parser"]](rows, *([spec["domain"]] if "domain" in spec else []), **kwargs)
+    assert type(by_field) is type(direct)
+    for f in fields(direct):
+        got, want = getattr(by_field, f.name), getattr(direct, f.name)
+        if isinstance(want, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, want)
+        else:
+            pd.testing.assert_series_equal(got, want)
+    assert direct.errors.notna().any() or spec["parser"] == "text"  # the cells include rejected ones
