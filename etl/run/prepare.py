@@ -19,11 +19,13 @@ import datetime as dt
 import multiprocessing
 import os
 import pickle
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -40,6 +42,7 @@ from etl.run.clock import StageClock
 from etl.run.memory import release_memory
 
 WORKERS_VAR = "HSCT_WORKERS"
+SPILL_PREFIX = "hsct-prepared-"  # + the main process's id + "-": the folder of a run's prepared files
 XLSX_COST = 8  # a workbook byte costs about eight CSV bytes to read (cell objects, styles)
 
 
@@ -116,6 +119,33 @@ def _load_prepared(path: str) -> PreparedFile:
     return out
 
 
+def remove_stale_spills() -> list[Path]:
+    """Remove the prepared-file folders of runs that were killed before they could (their files
+    hold patients' cells); returns them. A folder whose process still runs is left alone.
+    POSIX only: elsewhere a process cannot be probed without being signalled."""
+    removed: list[Path] = []
+    if os.name != "posix":
+        return removed
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*-*"):
+        pid = folder.name[len(SPILL_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def worker_count(files: int) -> int:
     """$HSCT_WORKERS, else one per core this process may use; never more than there are files."""
     wanted = os.environ.get(WORKERS_VAR)
@@ -172,7 +202,8 @@ def prepare_pool(
         return _load_prepared(futures.pop(i).result())
 
     # the prepared files wait here, private to this user, until the main process loads them
-    with tempfile.TemporaryDirectory(prefix="hsct-prepared-") as spill:
+    remove_stale_spills()
+    with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{os.getpid()}-") as spill:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
             futures = {

@@ -4,6 +4,8 @@ or several, and nothing left behind in the temporary folder."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -74,3 +76,23 @@ def test_a_wrong_worker_count_is_refused_with_the_variable_named(value: str, mon
     monkeypatch.setenv(prepare.WORKERS_VAR, value)
     with pytest.raises(InputError, match=prepare.WORKERS_VAR):
         prepare.worker_count(3)
+
+
+def test_a_killed_runs_prepared_files_are_removed_by_the_next_run(
+    night: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"{prepare.SPILL_PREFIX}{int(gone.stdout)}-abc123"
+    running = tmp_path / f"{prepare.SPILL_PREFIX}{os.getpid()}-def456"  # a run still going
+    for folder in (stale, running):
+        folder.mkdir()
+        (folder / "0.pickle").write_bytes(b"cells of patients")
+    other = tmp_path / "unrelated"
+    other.mkdir()
+    monkeypatch.setenv(prepare.WORKERS_VAR, "2")
+    files = discover(night)
+    with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
+        get(0)
+    assert not stale.exists()
+    assert (running / "0.pickle").exists() and other.exists()
