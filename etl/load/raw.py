@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
@@ -12,13 +14,14 @@ from schemas.tables import RawRow, SourceColumn, SourceFile
 
 
 def store_raw(
-    conn: Connection, table: RawTable, fields: dict[str, str | None], cells: pd.Series | None = None
+    conn: Connection, table: RawTable, fields: dict[str, str | None], cells: Iterable[pd.Series] | None = None
 ) -> tuple[int, pd.Series]:
     """Store a file, its columns and its rows unless a file of the same content is stored already.
 
     `fields` maps each column label of `table.columns` to the field it was mapped
     to (None: no mapping knows the header). Returns the file id and a Series
-    row_number → raw_row_id. `cells`: the rows' `cells_json`, when a worker encoded them already.
+    row_number → raw_row_id. `cells`: the rows' `cells_json_chunks`, in row order, when a worker
+    encoded them already (None: encoded here from the table's cells).
     """
     existing = conn.execute(select(SourceFile.file_id).where(SourceFile.checksum_sha256 == table.sha256)).scalar()
     if existing is None:
@@ -59,19 +62,29 @@ def _insert_columns(conn: Connection, file_id: int, table: RawTable, fields: dic
         conn.execute(insert(SourceColumn.__table__), rows)
 
 
-def _insert_rows(conn: Connection, file_id: int, table: RawTable, cells: pd.Series | None) -> pd.Series:
-    """Insert the rows with ids after the largest stored one; returns row_number → raw_row_id."""
+def _insert_rows(
+    conn: Connection, file_id: int, table: RawTable, cells: Iterable[pd.Series] | None
+) -> pd.Series:
+    """Insert the rows with ids after the largest stored one, a chunk of encoded rows at a time;
+    returns row_number → raw_row_id."""
     first = stored_all_max(conn, RawRow.__table__, "raw_row_id") + 1
-    frame = pd.DataFrame(
-        {
-            "raw_row_id": range(first, first + len(table.rows)),
-            "file_id": file_id,
-            "row_number": table.rows[ROW_NUMBER].astype(int).to_numpy(),
-            "cells": (cells_json(table.rows, list(table.columns)) if cells is None else cells).to_numpy(),
-        }
-    )
-    bulk_insert(conn, RawRow.__table__, frame)
-    return frame.set_index("row_number")["raw_row_id"].astype(int)
+    row_numbers = table.rows[ROW_NUMBER].astype(int).to_numpy()
+    done = 0
+    for chunk in cells_json_chunks(table.rows, list(table.columns)) if cells is None else cells:
+        end = done + len(chunk)
+        frame = pd.DataFrame(
+            {
+                "raw_row_id": range(first + done, first + end),
+                "file_id": file_id,
+                "row_number": row_numbers[done:end],
+                "cells": chunk.to_numpy(),
+            }
+        )
+        bulk_insert(conn, RawRow.__table__, frame)
+        done = end
+    if done != len(row_numbers):
+        raise RuntimeError(f"{table.name}: {done} encoded rows for {len(row_numbers)} rows read")
+    return pd.Series(range(first, first + done), index=pd.Index(row_numbers, name="row_number"), name="raw_row_id")
 
 
 JSON_CHUNK_CELLS = 200_000  # cells encoded at a time: the encoder's whole text is held twice
@@ -79,15 +92,22 @@ JSON_CHUNK_CELLS = 200_000  # cells encoded at a time: the encoder's whole text 
 
 def cells_json(rows: pd.DataFrame, labels: list[str]) -> pd.Series:
     """Every row's cells as JSON object text {header: cell} in column order (pandas' C encoder;
-    it writes '/' as '\\/', which decodes to the same text). Encoded a chunk of rows at a time, so that
-    a million-row file never exists as one JSON text."""
-    if rows.empty:
-        return pd.Series([], dtype=object)
+    it writes '/' as '\\/', which decodes to the same text); see `cells_json_chunks`."""
+    chunks = list(cells_json_chunks(rows, labels))
+    if len(chunks) == 1:
+        return chunks[0]
+    return pd.concat(chunks) if chunks else pd.Series([], dtype=object)
+
+
+def cells_json_chunks(rows: pd.DataFrame, labels: list[str]) -> Iterator[pd.Series]:
+    """`cells_json` a chunk of rows at a time (JSON_CHUNK_CELLS cells), in row order, so that a
+    million-row file never exists as one JSON text, nor need all its rows' texts at once."""
     if not labels:
-        return pd.Series("{}", index=rows.index)
+        if not rows.empty:
+            yield pd.Series("{}", index=rows.index)
+        return
     step = max(1, JSON_CHUNK_CELLS // len(labels))
-    lines: list[str] = []
     for start in range(0, len(rows), step):
         chunk = rows.iloc[start : start + step][labels]
-        lines += chunk.to_json(orient="records", lines=True, force_ascii=False).split("\n")[: len(chunk)]
-    return pd.Series(lines, index=rows.index)
+        lines = chunk.to_json(orient="records", lines=True, force_ascii=False).split("\n")
+        yield pd.Series(lines[: len(chunk)], index=chunk.index)

@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,7 +338,7 @@ def _received(ready: PreparedFile, say: Progress, clock: StageClock) -> _FileWor
 
 
 def _store(
-    conn: Connection, item: _FileWork, result: RegistryRows | LabRows, cells: pd.Series | None
+    conn: Connection, item: _FileWork, result: RegistryRows | LabRows, cells: Iterable[pd.Series] | None
 ) -> None:
     """Store the file's raw rows (`cells`: their JSON text, when a worker encoded them and released
     the table's cells) and keep its harmonized rows, with their raw row ids, for the load."""
@@ -354,7 +354,7 @@ def _store(
     item.records = records
 
 
-def _store_raw(conn: Connection, item: _FileWork, cells: pd.Series | None) -> None:
+def _store_raw(conn: Connection, item: _FileWork, cells: Iterable[pd.Series] | None) -> None:
     item.file_id, item.raw_ids = store_raw(conn, item.table, item.columns.fields, cells)  # type: ignore[arg-type, union-attr]
 
 

@@ -21,7 +21,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from etl.harmonize.columns import ColumnMap
 from etl.harmonize.labs import LabRows, harmonize_labs
 from etl.harmonize.registry import RegistryRows, harmonize_registry
 from etl.harmonize.vocab import Vocabulary
-from etl.load.raw import cells_json
+from etl.load.raw import cells_json, cells_json_chunks
 from etl.quality.catalog import Check
 from etl.quality.frames import raw_part
 from etl.run.clock import StageClock
@@ -54,13 +54,38 @@ class PreparedFile:
     table: RawTable | None = None
     error: str | None = None
     result: RegistryRows | LabRows | None = None
-    cells: pd.Series | None = None  # row label of table.rows → the row's cells as JSON text
+    cells: Iterable[pd.Series] | None = None  # the rows' cells as JSON text, chunk by chunk, in row order
     code_cells: pd.Series | None = None  # row number → the patient-code cell as written
     raw_part: tuple[str, pd.DataFrame] | None = None  # the cells the raw checks read (`raw_part`)
     clock: StageClock = field(default_factory=StageClock)  # read, harmonize: this file's work
 
 
 Prepared = Callable[[int], "PreparedFile"]
+
+
+@dataclass(frozen=True)
+class SpilledCells:
+    """A file's `cells_json_chunks` as a worker pickled them, one after the other, into `path`;
+    iterating reads them back one chunk at a time and removes the file once all are read."""
+
+    path: str
+
+    def __iter__(self) -> Iterator[pd.Series]:
+        with open(self.path, "rb") as fh:
+            while True:
+                try:
+                    yield pickle.load(fh)
+                except EOFError:
+                    break
+        os.unlink(self.path)
+
+
+def spill_cells(table: RawTable, path: str) -> SpilledCells:
+    """Encode the table's rows for the raw layer into `path`, holding one chunk at a time."""
+    with open(path, "wb") as fh:
+        for chunk in cells_json_chunks(table.rows, list(table.columns)):
+            pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return SpilledCells(path)
 
 
 def harmonize_table(table: RawTable, vocab: Vocabulary, today: dt.date | None) -> RegistryRows | LabRows:
@@ -78,9 +103,12 @@ def release_cells(table: RawTable, columns: ColumnMap) -> pd.Series | None:
     return code_cells
 
 
-def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None, checks: list[Check]) -> PreparedFile:
-    """Read one file, harmonize it, encode its cells and take what the raw checks read (runs in a
-    worker process); the table keeps only its row numbers, so only that much travels back."""
+def prepare_file(
+    source: FeedFile, vocab: Vocabulary, today: dt.date | None, checks: list[Check], spill: str | None = None
+) -> PreparedFile:
+    """Read one file, encode its cells, harmonize it and take what the raw checks read; the table
+    keeps only its row numbers. `spill`: a path where to leave the encoded cells (`spill_cells`),
+    as a worker process does, rather than in memory."""
     out = PreparedFile(source)
     with out.clock.stage("read"):
         try:
@@ -89,8 +117,12 @@ def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None, che
             out.error = exc.reason
     if out.table is not None:
         with out.clock.stage("harmonize"):
+            # encoded first: with the cells on disk, harmonizing runs beside the table alone
+            if spill is None:
+                out.cells = [cells_json(out.table.rows, list(out.table.columns))]
+            else:
+                out.cells = spill_cells(out.table, spill)
             out.result = harmonize_table(out.table, vocab, today)
-            out.cells = cells_json(out.table.rows, list(out.table.columns))
             out.raw_part = raw_part(out.table, vocab, checks)
             out.code_cells = release_cells(out.table, out.result.columns)
     return out
@@ -99,12 +131,13 @@ def prepare_file(source: FeedFile, vocab: Vocabulary, today: dt.date | None, che
 def prepare_to_file(
     source: FeedFile, vocab: Vocabulary, today: dt.date | None, checks: list[Check], path: str
 ) -> str:
-    """`prepare_file` in a worker process, its result pickled into `path` (returned) rather than
-    sent back whole: pickling streams to the file instead of building the whole message in memory
-    (on both sides of the pipe), the main process loads a file's result only when it gets to that
-    file (the laboratory files wait on disk while it loads the registry), and the worker gives
-    its memory back before it takes the next file or idles."""
-    out = prepare_file(source, vocab, today, checks)
+    """`prepare_file` in a worker process, its encoded cells left in `path`.cells and the rest
+    pickled into `path` (returned) rather than sent back whole: pickling streams to the file instead
+    of building the whole message in memory (on both sides of the pipe), the main process loads a
+    file's result only when it gets to that file (the laboratory files wait on disk while it loads
+    the registry) and its cells a chunk at a time, and the worker gives its memory back before it
+    takes the next file or idles."""
+    out = prepare_file(source, vocab, today, checks, spill=f"{path}.cells")
     with open(path, "wb") as fh:
         pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
     del out

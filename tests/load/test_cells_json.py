@@ -4,11 +4,15 @@ chunk the encoder takes at a time."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine, select
 
+from etl.extract import FeedFile, read_file
 from etl.load import raw
+from schemas.tables import RawRow
 
 
 def _rows() -> pd.DataFrame:
@@ -37,3 +41,30 @@ def test_each_row_is_its_cells_as_a_json_object(chunk_cells: int, monkeypatch: p
 def test_no_rows_and_no_columns() -> None:
     assert raw.cells_json(_rows().iloc[:0], ["Дата"]).empty
     assert raw.cells_json(_rows(), []).tolist() == ["{}"] * 5
+
+
+@pytest.mark.parametrize("chunk_cells", [2, 1_000])
+def test_raw_rows_stored_chunk_by_chunk_get_consecutive_ids(
+    engine: Engine, tmp_path: Path, chunk_cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(raw, "JSON_CHUNK_CELLS", chunk_cells)
+    path = tmp_path / "labs_20240101.csv"
+    path.write_text("Patient ID,Date\nA,1\nB,2\n\nC,3\nD,4\nE,5\n", encoding="utf-8")
+    table = read_file(FeedFile(path, "labs", "csv"))
+    with engine.begin() as conn:
+        _, ids = raw.store_raw(conn, table, {}, raw.cells_json_chunks(table.rows, list(table.columns)))
+        rows = conn.execute(select(RawRow.raw_row_id, RawRow.row_number, RawRow.cells).order_by(RawRow.raw_row_id))
+        stored = [(i, n, json.loads(c) if isinstance(c, str) else c) for i, n, c in rows]
+    assert ids.index.tolist() == [2, 3, 5, 6, 7]  # row numbers: line 4 is blank
+    assert ids.tolist() == [1, 2, 3, 4, 5]
+    numbers = [2, 3, 5, 6, 7]
+    assert stored == [(i, n, {"Patient ID": "ABCDE"[i - 1], "Date": str(i)}) for i, n in enumerate(numbers, start=1)]
+
+
+def test_fewer_encoded_rows_than_read_fail_the_store(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "labs_20240101.csv"
+    path.write_text("Patient ID,Date\nA,1\nB,2\nC,3\n", encoding="utf-8")
+    table = read_file(FeedFile(path, "labs", "csv"))
+    short = [raw.cells_json(table.rows.iloc[:2], list(table.columns))]
+    with engine.begin() as conn, pytest.raises(RuntimeError, match="2 encoded rows for 3 rows read"):
+        raw.store_raw(conn, table, {}, short)

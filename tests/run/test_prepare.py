@@ -28,10 +28,22 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _prepared(night: Path, workers: str, monkeypatch: pytest.MonkeyPatch) -> list[prepare.PreparedFile]:
+    """The night's files prepared; cells a worker spilled to disk are read back (`spilled` set)
+    while the pool, and so its temporary folder, is still there."""
     monkeypatch.setenv(prepare.WORKERS_VAR, workers)
     files = discover(night)
+    out = []
     with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
-        return [get(i) for i in range(len(files))]
+        for i in range(len(files)):
+            got = get(i)
+            spilled = isinstance(got.cells, prepare.SpilledCells)
+            if spilled:
+                path = got.cells.path
+                got.cells = list(got.cells)
+                assert not os.path.exists(path)  # read back, then removed
+            got.spilled = spilled  # type: ignore[attr-defined]
+            out.append(got)
+    return out
 
 
 def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,6 +51,7 @@ def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.
     several = _prepared(night, "2", monkeypatch)
     assert len(one) == len(several) > 2
     assert sum(p.table is not None for p in several) > 2
+    spilled = 0
     for a, b in zip(one, several, strict=True):
         assert (a.source, a.error) == (b.source, b.error)
         if a.table is None:  # the night has an unreadable file
@@ -46,7 +59,9 @@ def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.
             continue
         pd.testing.assert_frame_equal(a.result.records, b.result.records)
         pd.testing.assert_frame_equal(a.result.issues, b.result.issues)
-        pd.testing.assert_series_equal(a.cells, b.cells)
+        assert not a.spilled  # one worker: in memory
+        pd.testing.assert_series_equal(pd.concat(a.cells), pd.concat(b.cells))
+        spilled += b.spilled
         assert (a.code_cells is None) == (b.code_cells is None)
         if a.code_cells is not None:
             pd.testing.assert_series_equal(a.code_cells, b.code_cells)
@@ -55,6 +70,7 @@ def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.
         assert set(b.clock.seconds) == {span.stage for span in b.clock.spans} == {"read", "harmonize"}
         assert len({span.pid for span in b.clock.spans}) == 1  # one process read and harmonized the file
     assert {span.pid for p in several for span in p.clock.spans} - {os.getpid()}  # and workers did most
+    assert spilled >= 2
 
 
 def test_the_prepared_files_leave_nothing_in_the_temporary_folder(
