@@ -90,18 +90,11 @@ def _insert_rows(
 JSON_CHUNK_CELLS = 200_000  # cells encoded at a time: the encoder's whole text is held twice
 
 
-def cells_json(rows: pd.DataFrame, labels: list[str]) -> pd.Series:
-    """Every row's cells as JSON object text {header: cell} in column order (pandas' C encoder;
-    it writes '/' as '\\/', which decodes to the same text); see `cells_json_chunks`."""
-    chunks = list(cells_json_chunks(rows, labels))
-    if len(chunks) == 1:
-        return chunks[0]
-    return pd.concat(chunks) if chunks else pd.Series([], dtype=object)
-
-
 def cells_json_chunks(rows: pd.DataFrame, labels: list[str]) -> Iterator[pd.Series]:
-    """`cells_json` a chunk of rows at a time (JSON_CHUNK_CELLS cells), in row order, so that a
-    million-row file never exists as one JSON text, nor need all its rows' texts at once."""
+    """Every row's cells as JSON object text {header: cell} in column order (pandas' C encoder;
+    it writes '/' as '\\/', which decodes to the same text), a Series per chunk of rows
+    (JSON_CHUNK_CELLS cells), in row order: a million-row file never exists as one JSON text,
+    and its rows' texts need not all be held at once."""
     if not labels:
         if not rows.empty:
             yield pd.Series("{}", index=rows.index)

@@ -35,7 +35,7 @@ from etl.harmonize.columns import ColumnMap
 from etl.harmonize.labs import LabRows, harmonize_labs
 from etl.harmonize.registry import RegistryRows, harmonize_registry
 from etl.harmonize.vocab import Vocabulary
-from etl.load.raw import cells_json, cells_json_chunks
+from etl.load.raw import cells_json_chunks
 from etl.quality.catalog import Check
 from etl.quality.frames import raw_part
 from etl.run.clock import StageClock
@@ -119,7 +119,7 @@ def prepare_file(
         with out.clock.stage("harmonize"):
             # encoded first: with the cells on disk, harmonizing runs beside the table alone
             if spill is None:
-                out.cells = [cells_json(out.table.rows, list(out.table.columns))]
+                out.cells = list(cells_json_chunks(out.table.rows, list(out.table.columns)))
             else:
                 out.cells = spill_cells(out.table, spill)
             out.result = harmonize_table(out.table, vocab, today)

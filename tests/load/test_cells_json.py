@@ -15,6 +15,11 @@ from etl.load import raw
 from schemas.tables import RawRow
 
 
+def _cells_json(rows: pd.DataFrame, labels: list[str]) -> pd.Series:
+    chunks = list(raw.cells_json_chunks(rows, labels))
+    return pd.concat(chunks) if chunks else pd.Series([], dtype=object)
+
+
 def _rows() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -30,7 +35,7 @@ def _rows() -> pd.DataFrame:
 def test_each_row_is_its_cells_as_a_json_object(chunk_cells: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(raw, "JSON_CHUNK_CELLS", chunk_cells)
     rows = _rows()
-    out = raw.cells_json(rows, ["Код пациента", "Дата"])
+    out = _cells_json(rows, ["Код пациента", "Дата"])
     assert out.index.tolist() == rows.index.tolist()
     decoded = [json.loads(text) for text in out]
     assert decoded == rows[["Код пациента", "Дата"]].to_dict("records")
@@ -39,8 +44,8 @@ def test_each_row_is_its_cells_as_a_json_object(chunk_cells: int, monkeypatch: p
 
 
 def test_no_rows_and_no_columns() -> None:
-    assert raw.cells_json(_rows().iloc[:0], ["Дата"]).empty
-    assert raw.cells_json(_rows(), []).tolist() == ["{}"] * 5
+    assert _cells_json(_rows().iloc[:0], ["Дата"]).empty
+    assert _cells_json(_rows(), []).tolist() == ["{}"] * 5
 
 
 @pytest.mark.parametrize("chunk_cells", [2, 1_000])
@@ -65,6 +70,6 @@ def test_fewer_encoded_rows_than_read_fail_the_store(engine: Engine, tmp_path: P
     path = tmp_path / "labs_20240101.csv"
     path.write_text("Patient ID,Date\nA,1\nB,2\nC,3\n", encoding="utf-8")
     table = read_file(FeedFile(path, "labs", "csv"))
-    short = [raw.cells_json(table.rows.iloc[:2], list(table.columns))]
+    short = [_cells_json(table.rows.iloc[:2], list(table.columns))]
     with engine.begin() as conn, pytest.raises(RuntimeError, match="2 encoded rows for 3 rows read"):
         raw.store_raw(conn, table, {}, short)
