@@ -29,7 +29,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL; FULL syncs on every commit
-    cursor.execute("PRAGMA cache_size=-65536")  # 256 MiB page cache: index builds of a large night
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: counted in the run's memory
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from etl.distinct import each_distinct
 from etl.extract.model import ROW_NUMBER, RowIssue
 
 Cell = str | None
@@ -125,11 +126,7 @@ def _share_cells(column: np.ndarray) -> None:
 
     The blank test runs once per distinct value, so a million lab results cost little.
     """
-    codes, distinct = pd.factorize(column, use_na_sentinel=True)
-    distinct = np.asarray(distinct, dtype=object)
-    blanks = np.fromiter((not v or v.isspace() for v in distinct), dtype=bool, count=len(distinct))
-    distinct[blanks] = None
-    column[:] = np.append(distinct, None)[codes]  # code -1 (None) takes the appended None
+    column[:] = each_distinct(pd.Series(column, copy=False), lambda cells: [None if is_blank(c) else c for c in cells])
 
 
 @dataclass

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, Date, case, exists, select
 
-from etl.distinct import each_distinct
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import map_columns
 from etl.harmonize.vocab import Vocabulary
@@ -46,13 +45,14 @@ def _needed(checks: Iterable[Check]) -> dict[str, set[str]]:
 def raw_part(table: RawTable, vocab: Vocabulary, checks: list[Check]) -> tuple[str, pd.DataFrame]:
     """One file's share of its raw frame: the frame's name and the cells the raw checks read.
 
-    Equal cells share one string object, so that the part travels from a worker
-    process (`etl.run.prepare`) as small as its distinct values.
+    The readers make equal cells of a column one string object (`etl.extract.table.cell_block`),
+    so that the part travels from a worker process (`etl.run.prepare`) as small as its distinct
+    values.
     """
     name = RAW_FRAMES[table.feed]
     wanted = _needed(c for c in checks if c.layer == "raw").get(name, set()) - {"file"}
     columns = map_columns(table, vocab)
-    picked = {field: _shared(table.rows[label]) for field, label in columns.labels.items() if field in wanted}
+    picked = {field: table.rows[label] for field, label in columns.labels.items() if field in wanted}
     frame = pd.DataFrame(picked, index=table.rows.index)
     frame["file"], frame["row"] = table.name, table.rows[ROW_NUMBER].astype(int)
     return name, frame
@@ -76,11 +76,6 @@ def stack_raw_parts(parts: Iterable[tuple[str, pd.DataFrame]], checks: list[Chec
 def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check]) -> dict[str, Frame]:
     """The night's RawTables as raw frames (see `stack_raw_parts`)."""
     return stack_raw_parts((raw_part(t, vocab, checks) for t in tables), checks)
-
-
-def _shared(cells: pd.Series) -> pd.Series:
-    """The same cells, equal ones one object (None stays None)."""
-    return pd.Series(each_distinct(cells, lambda uniques: uniques), index=cells.index, dtype=object)
 
 
 def _lineage(name: str) -> list[str]:
