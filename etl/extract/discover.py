@@ -1,7 +1,11 @@
 """List the night's files: feed from the name prefix, format from the extension.
 
 Only top-level entries are considered; subfolders (such as the `truth/` the
-synthetic generator writes) are reported as ignored and never entered.
+synthetic generator writes) are reported as ignored and never entered. An entry
+named like a feed file that must not be read is refused (reported, never
+opened): a symbolic link to a file outside the night's folder (a night's data
+comes from the folder the export system filled, never from elsewhere on the
+machine), and anything that is not a regular file (a pipe would block the run).
 """
 
 from __future__ import annotations
@@ -24,12 +28,18 @@ def feed_of(name: str) -> Feed | None:
     return None
 
 
-def _classify(path: Path) -> FeedFile | IgnoredFile:
+def _classify(path: Path, root: Path) -> FeedFile | IgnoredFile:
+    feed = feed_of(path.name)
+    if path.is_symlink() and feed is not None:
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            return IgnoredFile(path, "a link to a file outside the night's folder: refused, not read", refused=True)
     if path.is_dir():
         return IgnoredFile(path, "a folder: only the top-level files of the night are read")
     if not path.is_file():
-        return IgnoredFile(path, "not a regular file")
-    feed = feed_of(path.name)
+        return IgnoredFile(
+            path, "not a regular file (a pipe, a device or a broken link): not read", refused=feed is not None
+        )
     fmt = FORMATS.get(path.suffix.casefold())
     if feed is None:
         return IgnoredFile(path, f"name does not start with {', '.join(FEED_PREFIXES)}")
@@ -47,8 +57,9 @@ def scan(folder: Path | str) -> Discovery:
     entries = sorted(root.iterdir(), key=lambda p: (p.name.casefold(), p.name))
     files: list[FeedFile] = []
     ignored: list[IgnoredFile] = []
+    real_root = root.resolve()
     for entry in entries:
-        found = _classify(entry)
+        found = _classify(entry, real_root)
         if isinstance(found, FeedFile):
             files.append(found)
         else:

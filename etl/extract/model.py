@@ -7,6 +7,7 @@ physical row each came from so that any later finding can name file + row.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,28 @@ from etl.errors import InputError
 Feed = Literal["registry_ru", "registry_en", "labs"]
 Format = Literal["csv", "xlsx"]
 CellOrigin = Literal["text", "excel"]
-IssueKind = Literal["ragged", "short", "unclosed_quote"]
+IssueKind = Literal[
+    "ragged",
+    "short",
+    "unclosed_quote",
+    "truncated_row",
+    "undecodable_text",
+    "mixed_encoding",
+    "formula_without_value",
+    "excel_error",
+]
+# The kinds that make a row unusable as read: the harmonize stage quarantines the row (a `short` row,
+# fewer cells than the header, is read with the missing cells empty, as Excel writes such rows).
+QUARANTINED_KINDS: tuple[IssueKind, ...] = (
+    "ragged",
+    "unclosed_quote",
+    "truncated_row",
+    "undecodable_text",
+    "mixed_encoding",
+    "formula_without_value",
+    "excel_error",
+)
+HeaderRule = Callable[[Sequence[str | None]], bool]
 
 ROW_NUMBER = "row_number"
 
@@ -38,10 +60,12 @@ class FeedFile:
 
 @dataclass(frozen=True)
 class IgnoredFile:
-    """A folder entry that is not a feed file, and why (reported, not an error)."""
+    """A folder entry that is not read, and why (reported, not an error); `refused`: it is named like
+    a feed file but must not be read (a link out of the folder, not a regular file)."""
 
     path: Path
     reason: str
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,20 +75,33 @@ class Discovery:
     files: list[FeedFile]
     ignored: list[IgnoredFile]
 
+    @property
+    def refused(self) -> list[IgnoredFile]:
+        """Entries named like feed files that are not read (see `discover`)."""
+        return [i for i in self.ignored if i.refused]
+
 
 @dataclass(frozen=True)
 class RowIssue:
-    """Something structurally wrong with one physical row; the row is kept.
+    """Something wrong with one physical row as read; the row is kept as read (raw layer).
 
     kind: `ragged` (more non-empty cells than the header has columns: the extra
     cells are kept under `<column N>` labels), `short` (fewer cells than the
     header: the missing ones are None), `unclosed_quote` (a quoted field runs to
-    the end of the file, so the following lines were read into this cell).
+    the end of the file, so the following lines were read into this cell),
+    `truncated_row` (the last record of a file that does not end with a line
+    break: the file may have been cut), `undecodable_text` / `mixed_encoding`
+    (bytes not in the file's encoding, kept as `\\xNN`; see `sniff`),
+    `formula_without_value` (an .xlsx formula with no saved result: the cell
+    holds the formula text), `excel_error` (an .xlsx error value such as
+    `#VALUE!`). `column`: the 1-based column position when one cell is at fault.
+    The kinds of `QUARANTINED_KINDS` quarantine their row.
     """
 
     row_number: int
     kind: IssueKind
     detail: str
+    column: int | None = None
 
 
 @dataclass
@@ -82,7 +119,9 @@ class RawTable:
     dates ISO `yyyy-mm-dd[THH:MM:SS]`, numbers with a decimal point, booleans
     `TRUE`/`FALSE`, percent-formatted numbers as `74.5%`; `text` for CSV.
     `blank_rows` lists the empty rows skipped between data rows (trailing ones
-    are not listed).
+    are not listed). `preamble` holds the non-blank lines above the header
+    (title or report lines, a two-row header's first row) as (line, text);
+    `date_system` is the workbook's (1900 or 1904) for .xlsx, None for CSV.
     """
 
     path: Path
@@ -101,6 +140,8 @@ class RawTable:
     issues: list[RowIssue] = field(default_factory=list)
     blank_rows: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    preamble: list[tuple[int, str]] = field(default_factory=list)
+    date_system: int | None = None
 
     @property
     def name(self) -> str:

@@ -11,9 +11,12 @@ import numpy as np
 import pandas as pd
 
 from etl.distinct import each_distinct
-from etl.extract.model import ROW_NUMBER, RowIssue
+from etl.extract.model import ROW_NUMBER, HeaderRule, RowIssue
 
 Cell = str | None
+# How far below the top the header is looked for: the first of this many non-blank records that the
+# header rule accepts (title or report lines, a sep= line, a two-row header's first row sit above it).
+HEADER_LOOKAHEAD = 10
 
 
 def placeholder(position: int) -> str:
@@ -23,6 +26,22 @@ def placeholder(position: int) -> str:
 
 def is_blank(cell: Cell) -> bool:
     return cell is None or not cell or cell.isspace()
+
+
+def choose_header(records: Sequence[tuple[int, Sequence[Cell]]], is_header: HeaderRule | None) -> int:
+    """The index among the first non-blank `records` ((line, cells), in file order, at most
+    HEADER_LOOKAHEAD of them) of the header: the first one `is_header` accepts (a known patient-code
+    header), else the first one (the harmonize stage then refuses the file, naming that line)."""
+    if is_header is not None:
+        for i, (_, cells) in enumerate(records[:HEADER_LOOKAHEAD]):
+            if is_header(cells):
+                return i
+    return 0
+
+
+def line_text(cells: Sequence[Cell], delimiter: str = ",") -> str:
+    """A record's cells joined back into one line of text (for messages and the preamble)."""
+    return delimiter.join("" if c is None else c for c in cells).rstrip(delimiter)
 
 
 def header_names(cells: Sequence[Cell]) -> list[str]:
@@ -140,3 +159,4 @@ class Parsed:
     issues: list[RowIssue] = field(default_factory=list)
     blank_rows: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    preamble: list[tuple[int, str]] = field(default_factory=list)

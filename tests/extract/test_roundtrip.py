@@ -1,4 +1,4 @@
-"""Any cells the csv module writes, in any feed encoding, read back as written."""
+"""Any cells the csv module writes, in any encoding its feed may come in, read back as written."""
 
 import csv
 import io
@@ -46,17 +46,19 @@ def expected_numbers(rows: list[list[str]], delimiter: str) -> list[int]:
     return numbers
 
 
+# (feed, delimiter, encoding) as mappings/feeds.yaml allows them: only registry_ru comes in Windows-1251
+WRITTEN = [
+    (feed, delimiter, encoding)
+    for feed, delimiter in [("registry_ru", ";"), ("registry_en", ","), ("labs", ";"), ("labs", ",")]
+    for encoding in ["utf-8", "utf-8-sig", *(["cp1251"] if feed == "registry_ru" else [])]
+]
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    table=tables(),
-    feed_delimiter=st.sampled_from([("registry_ru", ";"), ("registry_en", ","), ("labs", ";"), ("labs", ",")]),
-    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251"]),
-)
-def test_written_cells_read_back_equal(
-    table: tuple[list[str], list[list[str]]], feed_delimiter: tuple[str, str], encoding: str
-) -> None:
+@given(table=tables(), written=st.sampled_from(WRITTEN))
+def test_written_cells_read_back_equal(table: tuple[list[str], list[list[str]]], written: tuple[str, str, str]) -> None:
     headers, rows = table
-    feed, delimiter = feed_delimiter
+    feed, delimiter, encoding = written
     with TemporaryDirectory() as folder:
         path = write_csv(Path(folder) / f"{feed}.csv", [headers, *rows], delimiter=delimiter, encoding=encoding)
         raw = read(path)
