@@ -8,18 +8,20 @@ through pydantic: a laboratory night can hold a million rows.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
+from etl.harmonize.context import field_cells, parse_context, reject_too_long
 from etl.harmonize.identity import patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.parse import parse_field
 from etl.harmonize.registry import REQUIRED_MISSING, _plain
 from etl.harmonize.vocab import Vocabulary
 
 LAB_FIELDS = ["patient_key", "result_date", "test", "value_num", "value_comparator", "value_code", "unit"]
+NAME_FIELDS = ["patient_key", "test", "result_date"]
 
 
 @dataclass
@@ -27,6 +29,9 @@ class LabRows:
     records: pd.DataFrame  # LabRecord fields + row_number: categories, datetime64 dates, float values
     issues: pd.DataFrame
     columns: ColumnMap
+    # (patient_key, test, result_date) named by rows rejected for another cell: results stored under
+    # that name are kept, not deleted, on a night whose files name them only in rejected rows
+    rejected_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NAME_FIELDS))
 
 
 def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = None) -> LabRows:
@@ -36,12 +41,12 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
     if "registry_code" not in columns.labels:
         reject_file_without_code(table, issues)
         return LabRows(pd.DataFrame(columns=[*LAB_FIELDS, "row_number"]), issues.frame(), columns)
+    issues.add_row_issues()
     specs = vocab.field_types_for(table.feed)
-    context: dict[str, object] = {"vocab": vocab, "decimal": None, "today": today}
+    context = parse_context(table, vocab, today)
 
     def cells(source: str) -> pd.Series:
-        label = columns.labels.get(source)
-        return rows[label] if label is not None else pd.Series(None, index=rows.index, dtype=object)
+        return field_cells(table, columns, source, issues, specs, context)
 
     def parse(source: str):  # type: ignore[no-untyped-def]
         result = parse_field(cells(source), specs[source], **context)
@@ -74,8 +79,11 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
         },
         index=rows.index,
     )
-    good = out[~out["row_number"].isin(issues.bad_rows())].reset_index(drop=True)
-    return LabRows(good, issues.frame(), columns)
+    reject_too_long(out, issues)
+    rejected = out["row_number"].isin(issues.bad_rows())
+    good = out[~rejected].reset_index(drop=True)
+    named = out.loc[rejected, NAME_FIELDS].dropna().astype({"patient_key": str, "test": str})
+    return LabRows(good, issues.frame(), columns, named.drop_duplicates().reset_index(drop=True))
 
 
 def _few(values: pd.Series) -> pd.Series:

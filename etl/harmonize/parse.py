@@ -63,8 +63,9 @@ DISTINCT_SHARE = 0.5  # parse distinct cells only when they are at most this sha
 def parse_field(values: pd.Series, spec: dict[str, str], **context: Any) -> ParseResult:
     """Parse a column by its fields.yaml spec ({'parser': ..., 'domain': ...}).
 
-    context: `decimal` (the feed's separator), `transplant_dates` (day cells),
-    `units` and `tests` (lab values), `vocab`, `today`."""
+    context: `decimal` (the file's decimal and thousands marks, see parse_numbers), `transplant_dates`
+    (day cells), `units` and `tests` (lab values), `vocab`, `today`, `excel_epoch` (the workbook's date
+    system for serial day numbers; None for CSV files)."""
     name = spec["parser"]
     try:
         parser = PARSERS[name]
@@ -73,8 +74,10 @@ def parse_field(values: pd.Series, spec: dict[str, str], **context: Any) -> Pars
     kwargs: dict[str, Any] = {"vocab": context.get("vocab")}
     if name in _TAKES_DECIMAL:
         kwargs["decimal"] = context.get("decimal")
-    if name in ("date", "datetime", "day") and context.get("today") is not None:
-        kwargs["today"] = context["today"]
+    if name in ("date", "datetime", "day"):
+        if context.get("today") is not None:
+            kwargs["today"] = context["today"]
+        kwargs["excel_epoch"] = context.get("excel_epoch")
     if name in ("code", "boolean") and spec.get("domain"):
         return _by_distinct(values, lambda v: parser(v, spec["domain"], **kwargs))
     if name == "day":

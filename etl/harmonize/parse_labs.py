@@ -15,6 +15,7 @@ import pandas as pd
 
 from etl.harmonize.parse_numbers import parse_comparator
 from etl.harmonize.result import (
+    AMBIGUOUS_NUMBER,
     INVALID_NUMBER,
     MISSING_UNIT,
     NUMBER_OUT_OF_RANGE,
@@ -102,6 +103,8 @@ def parse_lab_value(
         )
     numeric = ~coded & ~absent
     number = parse_comparator(values.where(numeric), decimal=decimal, vocab=vocab)
+    ambiguous = numeric & number.errors.eq(AMBIGUOUS_NUMBER)
+    fail(ambiguous, AMBIGUOUS_NUMBER, number.messages.astype(object))
     fail(numeric & number.errors.notna(), INVALID_NUMBER, "'" + values.astype(str) + "' is not a number (<0,01, 12,5)")
     unit_key = lookup(units.where(numeric), "unit", vocab)
     conversions = unit_conversions(vocab)

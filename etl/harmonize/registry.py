@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
+from etl.harmonize.context import field_cells, parse_context, reject_too_long
 from etl.harmonize.identity import canonical_code, canonical_name, patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.origins import record_to_source
 from etl.harmonize.parse import parse_field
@@ -27,7 +28,6 @@ from schemas.records import PatientRecord, RecordRuleError
 
 REQUIRED_MISSING = "required_missing"
 INVALID_RECORD = "invalid_record"
-FEED_DECIMAL = {"registry_ru": ",", "registry_en": "."}
 FEED_SUFFIX = {"registry_ru": "ru", "registry_en": "en"}
 
 # typed fields copied as they are (parser output → record field)
@@ -87,16 +87,14 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
     if "registry_code" not in columns.labels:
         reject_file_without_code(table, issues)
         return RegistryRows(_empty_records(), issues.frame(), columns)
+    issues.add_row_issues()
 
     specs = vocab.field_types_for(table.feed)
-    decimal = None if table.cell_origin == "excel" else FEED_DECIMAL.get(table.feed)
-    context = {"vocab": vocab, "decimal": decimal, "today": today}
+    context = parse_context(table, vocab, today)
     parsed: dict[str, object] = {}
 
     def parse(source: str) -> object:
-        label = columns.labels.get(source)
-        cells = rows[label] if label is not None else pd.Series(None, index=rows.index, dtype=object)
-        result = parse_field(cells, specs[source], **context)
+        result = parse_field(field_cells(table, columns, source, issues, specs, context), specs[source], **context)
         issues.add(result.errors.notna(), source, result.errors, result.messages)
         parsed[source] = result
         return result
@@ -131,6 +129,7 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
     relapse_cell = parsed["relapse_date_cell"]
     out["relapse_date"] = _plain(relapse_cell.dates.where(relapse_cell.happened.eq(True)))  # type: ignore[attr-defined]
 
+    reject_too_long(out, issues)
     bad = issues.bad_rows()
     candidates = out[~out["row_number"].isin(bad)]
     valid = _validate(candidates, table, columns, issues)

@@ -30,6 +30,9 @@ INCONSISTENT_MRD = "inconsistent_mrd"
 UNMAPPED_UNIT = "unmapped_unit"
 UNIT_MISMATCH = "unit_mismatch"
 MISSING_UNIT = "missing_unit"
+AMBIGUOUS_NUMBER = "ambiguous_number"
+AMBIGUOUS_DATE = "ambiguous_date"
+DATE_IN_FUTURE = "date_in_future"
 
 REASONS: dict[str, str] = {
     INVALID_DATE: "not a date, or a date that does not exist (31.02.2019)",
@@ -48,6 +51,9 @@ REASONS: dict[str, str] = {
     UNMAPPED_UNIT: "a unit no mapping knows: add it to mappings/values/unit.yaml",
     UNIT_MISMATCH: "a unit that does not fit the test (cells/uL for a percentage)",
     MISSING_UNIT: "a numeric lab result without a unit (and no % sign)",
+    AMBIGUOUS_NUMBER: "a number that reads two ways (1,500: 1.5 or 1500) that the file's other numbers do not settle",
+    AMBIGUOUS_DATE: "a bare number (an Excel serial day) in a date column of a CSV file: its date system is unknown",
+    DATE_IN_FUTURE: "a date (or an edit time) after today",
 }
 
 

@@ -90,7 +90,7 @@ def _value_items(table: RawTable, fields: dict[str, str], vocab: Vocabulary) -> 
 def find_unmapped(source: Path, folder: Path = MAPPINGS_DIR) -> UnmappedReport:
     """Every unknown header and coded value of the feed files in `source`."""
     vocab = load_vocabulary(folder)
-    tables, errors = read_folder(source)
+    tables, errors = read_folder(source, vocab.header_rule)
     parts: list[pd.DataFrame] = []
     for table in tables:
         headers, fields = _header_items(table, vocab)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from etl.distinct import each_distinct
 from etl.harmonize.mapfiles import MappingFiles, Problem, ValueFile, read_mapping_files
 from etl.harmonize.normalize import compact, normalize_series, normalize_text
 from etl.paths import MAPPINGS_DIR
+
+PATIENT_CODE_FIELD = "registry_code"  # the field whose header identifies a feed file's header row
 
 
 class MappingError(ValueError):
@@ -58,6 +61,11 @@ class HeaderIndex:
             if hit is not None:
                 return hit
         return None
+
+    def names_patient_code(self, cells: Sequence[str | None]) -> bool:
+        """Whether a record holds a header of the patient code (`Код пациента`, `Patient ID`, ...):
+        the rule by which the extract stage finds the header row below title lines."""
+        return any(cell is not None and self.match(cell) == PATIENT_CODE_FIELD for cell in cells)
 
 
 _TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)\s*$")
@@ -101,6 +109,10 @@ class Vocabulary:
             if feed == index.name or feed in index.applies_to:
                 return index
         raise KeyError(f"no header mapping for feed {feed!r} in {self.folder}/headers.yaml")
+
+    def header_rule(self, feed: str) -> Callable[[Sequence[str | None]], bool]:
+        """The header-row rule of a file feed for `etl.extract.read_file` (see `names_patient_code`)."""
+        return self.header_index(feed).names_patient_code
 
     def field_types_for(self, feed: str) -> dict[str, dict[str, str]]:
         return self.field_types.get(self.header_index(feed).name, {})
