@@ -3,7 +3,7 @@
 Four layers, each a group of tables:
 
 * vocabulary — `concept` (and `concept_coding`), loaded from `mappings/`;
-* bookkeeping and raw — `etl_run`, `source_file`, `run_file`,
+* bookkeeping and raw — `etl_run`, `source_file`, `run_file`, `run_change`,
   `source_column`, `raw_row`, `quarantine`, `merge_conflict`, `value_source`;
 * personal data — `person` alone holds name, date of birth and registry
   code, so that views and exports can be granted without it;
@@ -58,6 +58,7 @@ NAMING_CONVENTION = {
 RUN_STATUSES = ("running", "completed", "failed")
 FEEDS = ("registry_ru", "registry_en", "labs")
 FORMATS = ("csv", "xlsx")
+CHANGE_TABLES = ("patient", "lab_result")
 ADMIN_PURPOSES = ("bridging", "conditioning", "gvhd_prophylaxis", "immunosuppression")
 
 
@@ -165,6 +166,7 @@ class SourceFile(Base):
         CheckConstraint(_in("feed", FEEDS), name="feed"),
         CheckConstraint(_in("format", FORMATS), name="format"),
         CheckConstraint("length(checksum_sha256) = 64", name="checksum_length"),
+        CheckConstraint("date_system IS NULL OR date_system IN (1900, 1904)", name="date_system"),
     )
 
     file_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -176,6 +178,11 @@ class SourceFile(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     delimiter: Mapped[str | None] = mapped_column(String(4))
     sheet: Mapped[str | None] = mapped_column(Text)
+    header_row: Mapped[int | None] = mapped_column(Integer, comment="physical line/row of the header (NULL: 1)")
+    preamble: Mapped[str | None] = mapped_column(Text, comment="non-blank lines above the header, one a line")
+    date_system: Mapped[int | None] = mapped_column(
+        Integer, comment="an .xlsx workbook's date system (1900 or 1904) for serial day numbers; NULL for CSV"
+    )
 
 
 class RunFile(Base):
@@ -199,6 +206,24 @@ class RunFile(Base):
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_merged: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RunChange(Base):
+    """What one run changed in a guarded table (`patient`, `lab_result`): the counts the deletion guard
+    and the run summary read, and for patients the keys deleted and inserted (to tell a mistyped
+    code from a patient who left)."""
+
+    __tablename__ = "run_change"
+    __table_args__ = (CheckConstraint(_in("table_name", CHANGE_TABLES), name="table_name"),)
+
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("etl_run.run_id"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stored_before: Mapped[int] = mapped_column(Integer, comment="rows the table held before the run")
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_keys: Mapped[str | None] = mapped_column(Text, comment="patient: keys deleted, one a line")
+    inserted_keys: Mapped[str | None] = mapped_column(Text, comment="patient: keys inserted, one a line")
 
 
 class SourceColumn(Base):

@@ -1,6 +1,16 @@
-"""Load the night's laboratory results (a full export: the table then holds exactly these)."""
+"""Load the night's laboratory results (a full export: the table then holds exactly these).
+
+Two exceptions keep stored results a night's files do not carry: a night whose
+lab files could not all be read, or of which one yields no usable row (a file
+refused, unreadable, header-only, or every row rejected), deletes no result
+(`complete` False); and results whose patient, test and date tonight's files
+name only in rejected rows are kept as they were (`kept_names`), as a patient
+whose registry rows were all rejected keeps what was loaded before.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 from pandas.api.types import union_categoricals
@@ -61,8 +71,52 @@ def build_lab_rows(labs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_labs(conn: Connection, labs: pd.DataFrame, run_id: int) -> SyncResult:
-    """Make lab_result hold exactly these results (ids stable for results seen before)."""
+def load_labs(
+    conn: Connection,
+    labs: pd.DataFrame,
+    run_id: int,
+    *,
+    complete: bool = True,
+    kept_names: pd.DataFrame | None = None,
+) -> SyncResult:
+    """Make lab_result hold exactly these results (ids stable for results seen before), but for the
+    exceptions of the module docstring. `kept_names`: patient_key, test, result_date of rejected rows."""
+    rows = build_lab_rows(labs) if len(labs) else pd.DataFrame(columns=[*LAB_KEY, "raw_row_id"])
+    if rows.empty and not complete:
+        return SyncResult(0, 0, 0)
+    keep = _named_only_by_rejected(conn, rows, kept_names) if complete else None
     return sync_table(
-        conn, LabResult.__table__, build_lab_rows(labs), LAB_KEY, "patient_id", None, "lab_result_id", run_id
+        conn,
+        LabResult.__table__,
+        rows,
+        LAB_KEY,
+        "patient_id",
+        None,
+        "lab_result_id",
+        run_id,
+        delete=complete,
+        keep=keep,
     )
+
+
+def _name_keys(patient_ids: pd.Series, test_ids: pd.Series, dates: pd.Series) -> pd.Series:
+    day = pd.to_datetime(dates).dt.strftime("%Y-%m-%d")
+    return patient_ids.astype("Int64").astype(str) + "|" + test_ids.astype(str) + "|" + day
+
+
+def _named_only_by_rejected(
+    conn: Connection, rows: pd.DataFrame, kept_names: pd.DataFrame | None
+) -> Callable[[pd.DataFrame], pd.Series] | None:
+    """The mask of stored results whose (patient, test, date) only rejected rows name tonight."""
+    if kept_names is None or kept_names.empty:
+        return None
+    named = attach_patients(conn, kept_names.astype({"patient_key": str}))
+    named = named[named["patient_id"].notna()]
+    if named.empty:
+        return None
+    names = set(_name_keys(named["patient_id"], "lab_test/" + named["test"].astype(str), named["result_date"]))
+    if len(rows):
+        names -= set(_name_keys(rows["patient_id"], rows["test_id"], rows["result_date"]))
+    if not names:
+        return None
+    return lambda stored: _name_keys(stored["patient_id"], stored["test_id"], stored["result_date"]).isin(names)

@@ -47,6 +47,9 @@ class PatientLoad:
     deleted_patients: int
     changed_patients: frozenset[int]
     tables: dict[str, SyncResult]
+    stored_before: int = 0  # patients held before the night
+    deleted_keys: tuple[str, ...] = ()  # patient keys deleted
+    inserted_keys: tuple[str, ...] = ()  # patient keys new tonight
 
 
 def assign_ids(conn: Connection, patients: pd.DataFrame) -> pd.DataFrame:
@@ -103,11 +106,8 @@ def load_patients(
     """
     patients = assign_ids(conn, patients)
     stored = pd.read_sql(select(Person.patient_id, Person.patient_key), conn)
-    gone = (
-        []
-        if seen_keys is None
-        else sorted(stored.loc[~stored["patient_key"].isin(seen_keys), "patient_id"].astype(int))
-    )
+    leaving = stored[~stored["patient_key"].isin(seen_keys)] if seen_keys is not None else stored.iloc[:0]
+    gone = sorted(leaving["patient_id"].astype(int))
     delete_patients(conn, gone, run_id)
     scope = {"patient_id": set(patients["patient_id"]), "transplant_id": set(patients["transplant_id"])}
 
@@ -134,4 +134,14 @@ def load_patients(
     for start in range(0, len(marks), 5000):  # bounded IN lists: drivers cap the parameters of one statement
         chunk = marks[start : start + 5000]
         conn.execute(update(Patient.__table__).where(Patient.patient_id.in_(chunk)).values(changed_run_id=run_id))
-    return PatientLoad(new_patients, len(gone), frozenset(changed), results), patients
+    new_keys = tuple(sorted(patients.loc[patients["patient_id"].isin(new_ids), "patient_key"].astype(str)))
+    load = PatientLoad(
+        new_patients,
+        len(gone),
+        frozenset(changed),
+        results,
+        stored_before=len(stored),
+        deleted_keys=tuple(sorted(leaving["patient_key"].astype(str))),
+        inserted_keys=new_keys,
+    )
+    return load, patients

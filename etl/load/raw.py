@@ -47,6 +47,9 @@ def _insert_file(conn: Connection, table: RawTable) -> int:
             "encoding": table.encoding,
             "delimiter": table.delimiter,
             "sheet": table.sheet,
+            "header_row": table.header_row,
+            "preamble": "\n".join(f"{n}\t{text}" for n, text in table.preamble) or None,
+            "date_system": table.date_system,
         },
     )
     return file_id

@@ -11,6 +11,7 @@ without counting as a content change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,6 +43,9 @@ class SyncResult:
     updated: int
     deleted: int
     changed_scope: frozenset[int] = field(default_factory=frozenset)  # scope ids whose content changed
+    stored: int = 0  # rows in scope before the sync
+    deleted_scope: frozenset[int] = field(default_factory=frozenset)  # scope ids that lost a row
+    deleted_rows: pd.DataFrame | None = None  # the natural keys of the rows deleted
 
 
 def canonical(s: pd.Series, coltype: object) -> pd.Series:
@@ -81,12 +85,17 @@ def sync_table(
     scope_ids: set[int] | None = None,
     surrogate: str | None = None,
     run_id: int | None = None,
+    *,
+    delete: bool = True,
+    keep: Callable[[pd.DataFrame], pd.Series] | None = None,
 ) -> SyncResult:
     """Make `table` hold `wanted` for the rows in scope (all rows when scope_ids is None).
 
     `scope_column` names the column (patient_id or transplant_id) reported in
     `changed_scope` for rows inserted, deleted or changed in content. When the
     table has `changed_run_id`, changed and inserted rows get `run_id`.
+    `delete` False: stored rows that `wanted` lacks are kept (a night that could not read all of a
+    feed); `keep`: a mask over stored rows never to delete (rows a rejected row still names).
     """
     stored = pd.read_sql(select(table), conn)
     if scope_ids is not None:
@@ -103,7 +112,9 @@ def sync_table(
     stored_keys = _keys(stored, table, key)
 
     is_new = ~wanted_keys.isin(set(stored_keys))
-    gone = stored[~stored_keys.isin(set(wanted_keys))]
+    gone = stored[~stored_keys.isin(set(wanted_keys))] if delete else stored.iloc[:0]
+    if keep is not None and not gone.empty:
+        gone = gone[~keep(gone).to_numpy(dtype=bool)]
     new_rows = wanted[is_new].copy()
     _number(conn, table, new_rows, surrogate)
 
@@ -132,7 +143,10 @@ def sync_table(
     _delete(conn, table, gone)
     _update(conn, table, updates)
     inserted = bulk_insert(conn, table, new_rows)
-    return SyncResult(inserted, len(updates), len(gone), frozenset(changed_scope))
+    deleted_scope = frozenset(gone[scope_column].astype(int).tolist())
+    return SyncResult(
+        inserted, len(updates), len(gone), frozenset(changed_scope), len(stored), deleted_scope, gone[key].copy()
+    )
 
 
 def _number(conn: Connection, table: Table, new_rows: pd.DataFrame, surrogate: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from etl.quality.runner import CheckResult
 
@@ -34,15 +35,26 @@ class QualityReport:
         lines = []
         for r in [*self.blocking_failures, *self.warning_failures]:
             where = f"{r.check.layer}.{r.check.frame}" + (f".{r.check.field}" if r.check.field else "")
-            first = ""
-            if r.sample:
-                row = r.sample[0]
-                if "file" in row:
-                    first = f"; e.g. {row['file']} row {row.get('row')}"
-                elif "file_name" in row:
-                    first = f"; e.g. {row['file_name']}"
-            lines.append(f"{r.check.severity:8} {r.check.check_id} ({where}): {r.observed_value}{first}")
+            lines.append(f"{r.check.severity:8} {r.check.check_id} ({where}): {r.observed_value}{_example(r.sample)}")
         return lines
 
     def held_reason(self) -> str:
         return "; ".join(f"{r.check.check_id}: {r.observed_value}" for r in self.blocking_failures)[:4000]
+
+
+def _example(sample: list[dict[str, Any]]) -> str:
+    """The failing rows, as a data manager reads them: a file and row, a missing feed, a deletion count."""
+    if not sample:
+        return ""
+    row = sample[0]
+    if "file" in row:
+        return f"; e.g. {row['file']} row {row.get('row')}"
+    if "file_name" in row:
+        return f"; e.g. {row['file_name']}"
+    if "feed" in row:
+        return "; missing: " + ", ".join(str(s.get("feed")) for s in sample)
+    if "deleted_key" in row:
+        return "; e.g. " + ", ".join(f"{s.get('deleted_key')} gone, {s.get('new_key')} new" for s in sample[:3])
+    if "allowed" in row:
+        return f"; {row.get('deleted')} of {row.get('stored_before')} rows deleted, {row.get('allowed')} allowed"
+    return ""

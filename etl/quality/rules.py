@@ -15,6 +15,8 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from etl.config import load_config
+from etl.harmonize.identity import near_identical
 from etl.quality.read import read_frame
 
 MRD_THRESHOLD = 0.01  # percent: MRD negative means < 0.01% blasts
@@ -128,6 +130,64 @@ def run_accounting(conn: Connection, run_id: int | None) -> pd.DataFrame:
     )
 
 
+def night_feeds(conn: Connection, run_id: int | None) -> pd.DataFrame:
+    """One row per feed the night must bring (`hsct.toml` [night] expected_feeds: a list, or the feeds
+    of the last night published before this run): `present` when a file of it was read tonight."""
+    run = -1 if run_id is None else run_id
+    expected = load_config().night.expected_feeds
+    read = (
+        "SELECT DISTINCT sf.feed FROM run_file AS rf JOIN source_file AS sf ON sf.file_id = rf.file_id"
+        " WHERE rf.run_id = :run_id AND rf.status = 'read'"
+    )
+    if expected == "previous":
+        last = _read(
+            conn,
+            "SELECT MAX(run_id) AS run_id FROM batch_publication WHERE status = 'published' AND run_id < :run_id",
+            run_id=run,
+        )["run_id"].iloc[0]
+        feeds = [] if pd.isna(last) else sorted(_read(conn, read, run_id=int(last))["feed"])
+    else:
+        feeds = sorted(expected)
+    tonight = set(_read(conn, read, run_id=run)["feed"])
+    return pd.DataFrame({"feed": pd.Series(feeds, dtype=object), "present": [f in tonight for f in feeds]})
+
+
+def _deletions(table_name: str) -> Transform:
+    """The deletion guard of one table: one row (when the run changed it) with `within_limit`."""
+
+    def frame(conn: Connection, run_id: int | None) -> pd.DataFrame:
+        df = _read(
+            conn,
+            "SELECT table_name, stored_before, deleted FROM run_change WHERE run_id = :run_id AND table_name = :name",
+            run_id=-1 if run_id is None else run_id,
+            name=table_name,
+        )
+        guard = getattr(load_config().deletion_guard, GUARDED[table_name])
+        limits = df["stored_before"].map(lambda n: guard.limit(int(n)))
+        within = [guard.allows(int(d), int(n)) for d, n in zip(df["deleted"], df["stored_before"], strict=True)]
+        return df.assign(allowed=limits, within_limit=pd.Series(within, index=df.index, dtype=bool))
+
+    return frame
+
+
+def code_drift(conn: Connection, run_id: int | None) -> pd.DataFrame:
+    """One row per patient key deleted tonight: `holds` unless a key new tonight is near-identical to it
+    (one digit changed, added, dropped or two swapped: `near_identical`), the sign of a mistyped code."""
+    df = _read(
+        conn,
+        "SELECT deleted_keys, inserted_keys FROM run_change WHERE run_id = :run_id AND table_name = 'patient'",
+        run_id=-1 if run_id is None else run_id,
+    )
+    deleted = [k for text in df["deleted_keys"].dropna() for k in str(text).splitlines()]
+    inserted = [k for text in df["inserted_keys"].dropna() for k in str(text).splitlines()]
+    near = [", ".join(n for n in inserted if near_identical(k, n)) for k in deleted]
+    return pd.DataFrame(
+        {"deleted_key": pd.Series(deleted, dtype=object), "new_key": near, "holds": [not n for n in near]}
+    )
+
+
+GUARDED = {"patient": "patients", "lab_result": "lab_results"}
+
 TRANSFORMS: dict[str, Transform] = {
     "mrd_value_vs_status": mrd_value_vs_status,
     "group_vs_ino": group_vs_ino,
@@ -136,5 +196,15 @@ TRANSFORMS: dict[str, Transform] = {
     "site_only_with_relapse": site_only_with_relapse,
     "relapse_before_last_contact": relapse_before_last_contact,
     "run_accounting": run_accounting,
+    "night_feeds": night_feeds,
+    "patient_deletions": _deletions("patient"),
+    "lab_result_deletions": _deletions("lab_result"),
+    "code_drift": code_drift,
 }
-LINEAGE = {"run_accounting": ["file_name"]}  # the others carry raw_row_id
+LINEAGE = {  # the others carry raw_row_id
+    "run_accounting": ["file_name"],
+    "night_feeds": ["feed"],
+    "patient_deletions": ["stored_before", "deleted", "allowed"],
+    "lab_result_deletions": ["stored_before", "deleted", "allowed"],
+    "code_drift": ["deleted_key", "new_key"],
+}

@@ -32,9 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from etl.db.bulk import upsert
+from etl.db.lock import run_lock
+from etl.db.migrate import at_head, upgrade
 from etl.errors import InputError
 from etl.extract import FeedFile, RawTable, discover, read_file
 from etl.harmonize.columns import ISSUE_COLUMNS, ColumnMap
@@ -54,11 +56,9 @@ from etl.quality import GATE, QualityCheck, QualityReport, record_publication, s
 from etl.quality.catalog import read_checks
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
-from etl.run.lock import run_lock
 from etl.run.memory import release_memory
 from etl.run.prepare import Prepared, PreparedFile, harmonize_table, prepare_pool, release_cells
-from schemas.records import PatientRecord
-from schemas.tables import MergeConflict, Quarantine, RunFile, SourceFile
+from schemas.tables import MergeConflict, Patient, Person, Quarantine, RunChange, RunFile, SourceFile
 
 UNREADABLE_FILE = "unreadable_file"
 UNKNOWN_PATIENT = "unknown_patient"
@@ -76,6 +76,24 @@ class FileSummary:
     quarantined: int = 0
     error: str | None = None
     unknown_headers: list[str] = field(default_factory=list)
+    repeated_headers: list[str] = field(default_factory=list)  # fields read from several columns
+    notes: list[str] = field(default_factory=list)  # how the file was read: a sep= line, a title above the header
+    rejections: list[str] = field(default_factory=list)  # the first quarantined rows, one line each
+    rejected_rows: int = 0  # quarantined rows with their reasons (every one, `rejections` shows the first)
+
+
+@dataclass
+class TableChange:
+    """What the night changed in a guarded table (stored in `run_change`)."""
+
+    table_name: str
+    stored_before: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    deleted_keys: tuple[str, ...] = ()
+    inserted_keys: tuple[str, ...] = ()
+    deleted_detail: list[str] = field(default_factory=list)  # lab results deleted, per patient key
 
 
 @dataclass
@@ -88,6 +106,8 @@ class RunSummary:
     conflicts: int = 0
     quality: QualityReport | None = None
     clock: StageClock = field(default_factory=StageClock)
+    changes: dict[str, TableChange] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # why nothing was deleted, and the like
 
     @property
     def published(self) -> bool:
@@ -118,6 +138,7 @@ class _FileWork:
     issues: list[pd.DataFrame] = field(default_factory=list)
     outcome: dict[int, str] = field(default_factory=dict)  # row_number → loaded / merged / quarantined
     code_cells: pd.Series | None = None  # row_number → the patient-code cell as written
+    rejected_names: pd.DataFrame | None = None  # lab files: patient, test, date of rejected rows
 
     def reject(self, issues: pd.DataFrame) -> None:
         if issues.empty:
@@ -146,6 +167,8 @@ def run_night(
     """
     say = progress or (lambda _msg: None)
     with run_lock(engine, wait):
+        if not at_head(engine):  # under the lock: two runs on a new database do not both create it
+            upgrade(engine)
         sync_concepts(engine)
         vocab = load_vocabulary()
         files = discover(source)
@@ -189,11 +212,12 @@ def _run(
         labs = receive({"labs"})
     # the workers are done and gone (their memory with them) before the largest load
     with clock.stage("load"):
-        load_lab_results(conn, run_id, labs)
+        load_lab_results(conn, run_id, labs, summary)
     work = [received[i] for i in range(len(files))]
     summary.files = [w.summary for w in work]
     with clock.stage("load"):
         account(conn, run_id, work)
+        record_changes(conn, run_id, summary)
     with clock.stage("quality"):
         quality.harmonized(conn, run_id)
     report = summary.quality = quality.report
@@ -204,8 +228,9 @@ def _run(
         savepoint.rollback()  # the live tables keep the last published batch
         for item in labs:  # the raw layer is kept: store again what the savepoint held
             if item.table is not None:
-                _store_raw_again(conn, item)
+                _store_raw_again(conn, item, vocab)
         account(conn, run_id, work)  # the night's rejections and accounting are kept all the same
+        record_changes(conn, run_id, summary)  # what the held batch would have changed
         record_publication(conn, run_id, "held", GATE, "a blocking check failed", report.held_reason())
         say(f"quality gate: {len(report.blocking_failures)} blocking check(s) failed; the batch is held")
     with clock.stage("quality"):
@@ -238,30 +263,49 @@ def harmonize_and_store(
 def load_batch(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
     """Merge and load the harmonized registry rows, then the lab results (the part the gate may roll back)."""
     load_registry(conn, run_id, work, summary, say)
-    load_lab_results(conn, run_id, work)
+    load_lab_results(conn, run_id, work, summary)
+
+
+def _usable(item: _FileWork) -> bool:
+    """A file read whole: readable, with a patient-code column and at least one data row."""
+    return (
+        item.table is not None
+        and item.columns is not None
+        and "registry_code" in item.columns.labels
+        and item.summary.rows_in > 0
+    )
 
 
 def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
-    """Merge and load the registry files among `work` (none: the patients stay as they are)."""
+    """Merge and load the registry files among `work` (none: the patients stay as they are).
+
+    The registry files of a night are the registry, so a patient they no longer name is deleted;
+    but never on a night where a registry file could not be read, has no patient-code column or no
+    data row, nor on a night whose registry yields no usable row at all (that is never "the registry
+    is now empty")."""
     feeds = [w for w in work if w.source.feed != "labs"]
     registry = [w for w in feeds if w.table is not None]
     if not registry:
         return
-    complete = all(w.table is not None and "registry_code" in w.columns.labels for w in feeds)  # type: ignore[union-attr]
+    complete = all(_usable(w) for w in feeds)
     if not complete:
-        say("a registry file could not be read or has no patient code column: no patient is deleted tonight")
-    _load_registry(conn, run_id, registry, summary, complete)
+        note = "a registry file could not be read, has no patient-code column or no row: no patient is deleted tonight"
+        summary.notes.append(note)
+        say(note)
+    _load_registry(conn, run_id, registry, summary, complete, say)
     for item in registry:
         item.records = None  # loaded: the laboratory night needs the memory
     release_memory()
     say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
 
 
-def load_lab_results(conn: Connection, run_id: int, work: list[_FileWork]) -> None:
-    """Load the laboratory files among `work` (none: the results stay as they are)."""
-    labs = [w for w in work if w.table is not None and w.source.feed == "labs"]
+def load_lab_results(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary) -> None:
+    """Load the laboratory files among `work` (none: the results stay as they are); see etl.load.labs
+    for when stored results are kept although tonight's files lack them."""
+    feeds = [w for w in work if w.source.feed == "labs"]
+    labs = [w for w in feeds if w.table is not None]
     if labs:
-        _load_labs(conn, run_id, labs)
+        _load_labs(conn, run_id, labs, feeds, summary)
         for item in labs:
             item.records = None
         release_memory()
@@ -344,27 +388,43 @@ def _store(
     the table's cells) and keep its harmonized rows, with their raw row ids, for the load."""
     columns, issues, records = result.columns, result.issues, result.records
     item.columns = columns
+    table = item.table
+    assert table is not None  # only read files are stored
+    item.summary.repeated_headers = columns.repeated_notes(table)
+    item.summary.notes = file_notes(table)
+    if isinstance(result, LabRows):
+        item.rejected_names = result.rejected_names
     _store_raw(conn, item, cells)
     if cells is None:  # encoded and stored here: the cells can go now
-        item.code_cells = release_cells(item.table, columns)  # type: ignore[arg-type]
-    item.summary.rows_in = len(item.table.rows)  # type: ignore[union-attr]
+        item.code_cells = release_cells(table, columns)
+    item.summary.rows_in = len(table.rows)
     item.summary.unknown_headers = columns.unknown
     item.reject(issues)
     records["raw_row_id"] = item.raw_ids.reindex(records["row_number"].astype(int)).to_numpy()  # type: ignore[union-attr]
     item.records = records
 
 
+def file_notes(table: RawTable) -> list[str]:
+    """How a file was read, where a data manager should know: the delimiter hint, the lines above the
+    header, an encoding guessed or lines in another encoding."""
+    notes = [w for w in table.warnings if "sep=" in w or "guess" in w]
+    if table.preamble:
+        lines = "; ".join(f"line {n}: {text[:80]!r}" for n, text in table.preamble[:3])
+        notes.append(f"the header is on line {table.header_row}; above it (not data): {lines}")
+    return notes
+
+
 def _store_raw(conn: Connection, item: _FileWork, cells: Iterable[pd.Series] | None) -> None:
     item.file_id, item.raw_ids = store_raw(conn, item.table, item.columns.fields, cells)  # type: ignore[arg-type, union-attr]
 
 
-def _store_raw_again(conn: Connection, item: _FileWork) -> None:
+def _store_raw_again(conn: Connection, item: _FileWork, vocab: Vocabulary) -> None:
     """A file whose raw rows a rolled-back savepoint took with it: its rows, read again from the file.
 
     The night's cells are not kept in memory for this rare case (a laboratory night holds
     millions); the file is read again, and must be the one the run read.
     """
-    table = read_file(item.source)
+    table = read_file(item.source, vocab.header_rule(item.source.feed))
     if table.sha256 != item.table.sha256:  # type: ignore[union-attr]
         raise InputError(
             f"{item.source.path}: the file changed while the run was going, so its raw rows cannot be "
@@ -385,31 +445,47 @@ def _seen_keys(registry: list[_FileWork]) -> set[str]:
 
 
 def _load_registry(
-    conn: Connection, run_id: int, registry: list[_FileWork], summary: RunSummary, complete: bool
+    conn: Connection, run_id: int, registry: list[_FileWork], summary: RunSummary, complete: bool, say: Progress
 ) -> None:
-    seen = _seen_keys(registry) if complete else None
     frames = []
     for item in registry:
-        dups = split_duplicates(item.records, item.code_header())  # type: ignore[arg-type]
+        if item.records is None or item.records.empty:
+            continue
+        dups = split_duplicates(item.records, item.code_header())
         item.reject(dups.conflicting)
         item.outcome.update({row: "merged" for row in dups.identical_rows})
         if not dups.unique.empty:
             frames.append(dups.unique)
-    rows = pd.concat(frames, ignore_index=True) if frames else None
-    if rows is None:
-        result, patients = load_patients(conn, _no_patients(), _no_sources(), run_id, seen)
-    else:
-        merged = _reject_invalid_merges(registry, merge_patients(rows), rows)
-        merged_rows = set(merged.merged_rows.astype(int))
-        for item in registry:
-            for row, raw_id in zip(item.records["row_number"], item.records["raw_row_id"], strict=True):  # type: ignore[index]
-                item.outcome.setdefault(int(row), "merged" if int(raw_id) in merged_rows else "loaded")
-        result, patients = load_patients(conn, merged.patients, merged.value_sources, run_id, seen)
-        _store_conflicts(conn, run_id, merged.conflicts, patients)
-        summary.conflicts = len(merged.conflicts)
+    if not frames:
+        note = "the registry files yield no usable row tonight: the patients stay as they were, none is deleted"
+        summary.notes.append(note)
+        say(note)
+        summary.patients = int(conn.execute(select(func.count()).select_from(Person.__table__)).scalar() or 0)
+        return
+    rows = pd.concat(frames, ignore_index=True)
+    seen = _seen_keys(registry) if complete else None
+    merged = _reject_invalid_merges(registry, merge_patients(rows), rows)
+    merged_rows = set(merged.merged_rows.astype(int))
+    for item in registry:
+        if item.records is None:
+            continue
+        for row, raw_id in zip(item.records["row_number"], item.records["raw_row_id"], strict=True):
+            item.outcome.setdefault(int(row), "merged" if int(raw_id) in merged_rows else "loaded")
+    result, patients = load_patients(conn, merged.patients, merged.value_sources, run_id, seen)
+    _store_conflicts(conn, run_id, merged.conflicts, patients)
+    summary.conflicts = len(merged.conflicts)
     summary.patients = len(patients)
     summary.changed_patients = len(result.changed_patients)
     summary.deleted_patients = result.deleted_patients
+    summary.changes["patient"] = TableChange(
+        "patient",
+        stored_before=result.stored_before,
+        inserted=len(result.inserted_keys),
+        updated=len(result.changed_patients) - len(result.inserted_keys),
+        deleted=result.deleted_patients,
+        deleted_keys=result.deleted_keys,
+        inserted_keys=result.inserted_keys,
+    )
 
 
 def _reject_invalid_merges(registry: list[_FileWork], merged: Merged, rows: pd.DataFrame) -> Merged:
@@ -421,7 +497,9 @@ def _reject_invalid_merges(registry: list[_FileWork], merged: Merged, rows: pd.D
         return merged
     to_source = record_to_source()
     for item in registry:
-        hit = item.records.merge(bad, on="patient_key")  # type: ignore[union-attr]
+        if item.records is None or item.records.empty:
+            continue
+        hit = item.records.merge(bad, on="patient_key")
         if hit.empty:
             continue
         headers = [item.columns.header(item.table, to_source.get(f, f)) for f in hit["field"]]  # type: ignore[union-attr]
@@ -454,18 +532,24 @@ def _store_conflicts(conn: Connection, run_id: int, conflicts: pd.DataFrame, pat
     upsert(conn, MergeConflict.__table__, rows.to_dict("records"), keys, update=False)
 
 
-def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
+def _load_labs(
+    conn: Connection, run_id: int, labs: list[_FileWork], feeds: list[_FileWork], summary: RunSummary
+) -> None:
     frames = []
+    complete = len(labs) == len(feeds)
     for item in labs:
-        records = attach_patients(conn, item.records)  # type: ignore[arg-type]
+        records = attach_patients(conn, item.records) if item.records is not None else None
+        if records is None or records.empty:
+            complete = False
+            continue
         unknown = records[records["patient_id"].isna()]
-        code_cells = item.code_cells
+        codes = item.code_cells.reindex(unknown["row_number"]).to_numpy() if item.code_cells is not None else None
         item.reject(
             pd.DataFrame(
                 {
                     "row_number": unknown["row_number"],
                     "column_name": item.code_header(),
-                    "raw_value": code_cells.reindex(unknown["row_number"]).to_numpy(),  # type: ignore[union-attr]
+                    "raw_value": codes,
                     "reason_code": UNKNOWN_PATIENT,
                     "message": "no patient with registry digits "
                     + unknown["patient_key"].astype(str)
@@ -474,9 +558,68 @@ def _load_labs(conn: Connection, run_id: int, labs: list[_FileWork]) -> None:
             )
         )
         known = records[records["patient_id"].notna()]
+        if known.empty:
+            complete = False
         item.outcome.update({int(r): "loaded" for r in known["row_number"] if int(r) not in item.outcome})
         frames.append(known)
-    load_labs(conn, stack_labs(frames), run_id)
+    if not complete:
+        note = "a lab file could not be read or yields no usable row: no lab result is deleted tonight"
+        summary.notes.append(note)
+    names = [w.rejected_names for w in labs if w.rejected_names is not None and not w.rejected_names.empty]
+    kept = pd.concat(names, ignore_index=True) if names else None
+    stacked = stack_labs(frames) if frames else pd.DataFrame()
+    result = load_labs(conn, stacked, run_id, complete=complete, kept_names=kept)
+    _mark_patients(conn, sorted(result.deleted_scope), run_id)
+    summary.changes["lab_result"] = TableChange(
+        "lab_result",
+        stored_before=result.stored,
+        inserted=result.inserted,
+        updated=result.updated,
+        deleted=result.deleted,
+        deleted_detail=_deleted_results(conn, result.deleted_rows),
+    )
+
+
+def _mark_patients(conn: Connection, patient_ids: list[int], run_id: int) -> None:
+    """Mark patients whose lab results were withdrawn as changed by this run, so that an export
+    `--since` an earlier run visits them and tells the partner to delete what they no longer have."""
+    for start in range(0, len(patient_ids), 5000):
+        chunk = patient_ids[start : start + 5000]
+        conn.execute(update(Patient.__table__).where(Patient.patient_id.in_(chunk)).values(changed_run_id=run_id))
+
+
+def _deleted_results(conn: Connection, rows: pd.DataFrame | None) -> list[str]:
+    """One line per patient whose lab results were deleted: the patient key, the count, the tests and dates."""
+    if rows is None or rows.empty:
+        return []
+    keys = dict(conn.execute(select(Person.patient_id, Person.patient_key)).all())
+    lines = []
+    for patient_id, group in rows.groupby("patient_id", sort=True):
+        what = ", ".join(
+            f"{str(t).removeprefix('lab_test/')} {pd.Timestamp(d).date().isoformat()}"
+            for t, d in zip(group["test_id"], group["result_date"], strict=True)
+        )
+        lines.append(f"{keys.get(int(patient_id), patient_id)}: {len(group)} ({what})")
+    return lines
+
+
+def record_changes(conn: Connection, run_id: int, summary: RunSummary) -> None:
+    """Store what the night changed in the guarded tables (`run_change`), replacing an earlier record."""
+    rows = [
+        {
+            "run_id": run_id,
+            "table_name": c.table_name,
+            "stored_before": c.stored_before,
+            "inserted": c.inserted,
+            "updated": c.updated,
+            "deleted": c.deleted,
+            "deleted_keys": "\n".join(c.deleted_keys) or None,
+            "inserted_keys": "\n".join(c.inserted_keys) or None,
+        }
+        for c in summary.changes.values()
+    ]
+    if rows:
+        upsert(conn, RunChange.__table__, rows, ["run_id", "table_name"])
 
 
 def _finish_file(conn: Connection, run_id: int, item: _FileWork, record_file: bool = True) -> None:
@@ -518,10 +661,25 @@ def _finish_file(conn: Connection, run_id: int, item: _FileWork, record_file: bo
     )
 
 
+SHOWN_REJECTIONS = 10  # quarantined rows listed per file in the run summary
+
+
+def _rejection_lines(issues: pd.DataFrame) -> list[str]:
+    """The first quarantined rows as `row N, column 'C': reason: message`."""
+    lines = []
+    for r in issues.sort_values("row_number", kind="stable").head(SHOWN_REJECTIONS).itertuples(index=False):
+        where = f"row {int(r.row_number)}" if int(r.row_number) else "whole file"
+        column = f", column {r.column_name!r}" if r.column_name else ""
+        lines.append(f"{where}{column}: {r.reason_code}: {r.message}")
+    return lines
+
+
 def _store_issues(conn: Connection, run_id: int, item: _FileWork) -> None:
     if not item.issues:
         return
     issues = pd.concat(item.issues, ignore_index=True).drop_duplicates(["row_number", "column_name", "reason_code"])
+    item.summary.rejections = _rejection_lines(issues)
+    item.summary.rejected_rows = int(issues["row_number"].nunique())
     rows = issues["row_number"].astype(int)
     raw_ids = item.raw_ids.reindex(rows).to_numpy() if item.raw_ids is not None else [None] * len(issues)
     records = [
@@ -562,11 +720,3 @@ def _store_unreadable(conn: Connection, item: _FileWork) -> int:
         )
     )
     return file_id
-
-
-def _no_patients() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*PatientRecord.model_fields, "raw_row_id"])
-
-
-def _no_sources() -> pd.DataFrame:
-    return pd.DataFrame({"patient_key": [], "field": [], "raw_row_id": []})

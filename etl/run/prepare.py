@@ -112,7 +112,7 @@ def prepare_file(
     out = PreparedFile(source)
     with out.clock.stage("read"):
         try:
-            out.table = read_file(source)
+            out.table = read_file(source, vocab.header_rule(source.feed))
         except UnreadableFileError as exc:
             out.error = exc.reason
     if out.table is not None:

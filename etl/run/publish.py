@@ -14,12 +14,20 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from etl.db.lock import run_lock
 from etl.errors import EXIT_USAGE, HsctError, InputError
 from etl.harmonize.vocab import load_vocabulary
 from etl.load.concepts import sync_concepts
 from etl.quality import QualityCheck, QualityReport, publication, record_publication, store_report
-from etl.run.lock import run_lock
-from etl.run.nightly import Progress, RunSummary, account, file_work, harmonize_and_store, load_batch
+from etl.run.nightly import (
+    Progress,
+    RunSummary,
+    account,
+    file_work,
+    harmonize_and_store,
+    load_batch,
+    record_changes,
+)
 from etl.run.replay import run_files
 from schemas.quality import BatchPublication
 
@@ -66,6 +74,7 @@ def publish_run(
             summary = RunSummary(run_id, [w.summary for w in work])
             harmonize_and_store(conn, work, vocab, say, None)
             load_batch(conn, run_id, work, summary, say)
+            record_changes(conn, run_id, summary)
             account(conn, run_id, [w for w in work if w.table is not None], record_files=False)
             quality = QualityCheck()
             quality.harmonized(conn, run_id)

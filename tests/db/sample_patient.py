@@ -44,6 +44,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "encoding": "cp1251",
             "delimiter": ";",
             "sheet": None,
+            "header_row": 1,
+            "preamble": None,
+            "date_system": None,
         }
     ],
     "run_file": [
@@ -57,6 +60,18 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "rows_loaded": 2,
             "rows_merged": 1,
             "rows_quarantined": 1,
+        }
+    ],
+    "run_change": [
+        {
+            "run_id": RUN,
+            "table_name": "patient",
+            "stored_before": 0,
+            "inserted": 1,
+            "updated": 0,
+            "deleted": 0,
+            "deleted_keys": None,
+            "inserted_keys": "2019-014",
         }
     ],
     "source_column": [

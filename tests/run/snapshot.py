@@ -9,7 +9,8 @@ from sqlalchemy import Engine, select
 from etl.db import make_engine
 from schemas.tables import metadata
 
-BOOKKEEPING = {"etl_run", "run_file", "quality_run", "quality_result", "batch_publication"}  # grow with every run
+# grow with every run
+BOOKKEEPING = {"etl_run", "run_file", "run_change", "quality_run", "quality_result", "batch_publication"}
 RUN_NUMBERS = {"run_id", "changed_run_id", "deleted_run_id"}
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from etl.errors import InputError
 from etl.extract import discover, read_file
+from etl.harmonize.vocab import load_vocabulary
 from etl.run.nightly import _store_raw_again, file_work
 
 LABS = "Код пациента;Дата;Анализ;Значение;Ед.\nТГСК-2019-001;01.02.2020;ANC;1,5;10^9/L\n"
@@ -21,4 +22,4 @@ def test_a_lab_file_changed_during_the_run_fails_it_naming_the_file(tmp_path: Pa
     item = file_work(source, read_file(source), None)
     path.write_text(LABS + "ТГСК-2019-002;01.02.2020;ANC;2,5;10^9/L\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"labs_20240101\.csv: the file changed while the run was going"):
-        _store_raw_again(None, item)  # type: ignore[arg-type]  # refused before any database work
+        _store_raw_again(None, item, load_vocabulary())  # type: ignore[arg-type]  # refused before any database work
