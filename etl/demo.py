@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.db import make_engine, upgrade
+from etl.db import make_engine
+from etl.db.lock import upgrade_locked
 from etl.run.nightly import run_night
 from etl.synth.generate import generate
 
@@ -65,7 +66,7 @@ def step_run(paths: DemoPaths, say: Say) -> None:
         paths.database.unlink()
     engine = make_engine(paths.url)
     try:
-        upgrade(engine)
+        upgrade_locked(engine)
         summary = run_night(engine, paths.feeds, docs_dir=paths.quality_docs)
     finally:
         engine.dispose()

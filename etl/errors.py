@@ -1,8 +1,10 @@
 """Exit codes, in one place; numbers are never reused.
 
-0 success; 1 the data failed a blocking quality gate; 2 usage error (click's
-own); 3 a database error; 4 an input file or folder could not be used;
-5 another run holds the lock.
+0 success; 1 the data failed a blocking quality gate (the batch is held; only
+that); 2 usage error (click's own); 3 a database error; 4 an input file or
+folder could not be used (nothing was changed); 5 another run holds the lock;
+6-8 the FHIR export (below); 9 an internal error: a bug, not bad input (a
+one-line message; the traceback goes to a log file, never to the terminal).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_INPUT = 4
 EXIT_LOCKED = 5
+EXIT_INTERNAL = 9  # a bug: the message names the log file holding the traceback
 
 
 class HsctError(click.ClickException):

@@ -6,6 +6,12 @@ command exists only once it works.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import tempfile
+import traceback
+from typing import Any
+
 import click
 
 from etl import __version__
@@ -19,9 +25,41 @@ from etl.cli.mappings import mappings
 from etl.cli.quality import quality
 from etl.cli.report import report
 from etl.cli.run import run, runs
+from etl.display import printable
+from etl.errors import EXIT_INTERNAL, HsctError
+
+DEBUG_VAR = "HSCT_DEBUG"  # set to 1: an internal error shows its traceback instead of exit 9
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Hsct(click.Group):
+    """The command group; an unexpected exception (a bug) becomes a one-line message and exit 9, its
+    traceback written to a private log file, so that no traceback reaches a data manager's terminal."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get(DEBUG_VAR):
+                raise
+            log = _write_traceback()
+            raise HsctError(
+                f"internal error ({type(exc).__name__}: {printable(exc)[:300]}); this is a bug in hsct, not in the "
+                f"input: the run changed nothing. Send {log} to the team (set {DEBUG_VAR}=1 to see the traceback)",
+                exit_code=EXIT_INTERNAL,
+            ) from exc
+
+
+def _write_traceback() -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    fd, path = tempfile.mkstemp(prefix=f"hsct-error-{stamp}-", suffix=".log")  # mode 0600
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc())
+    return path
+
+
+@click.group(cls=_Hsct, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hsct")
 def main() -> None:
     """hsct: the registry's nightly harmonization and FHIR export pipeline.

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
-from etl.db import current_revision, downgrade, make_engine, resolve_url, upgrade
+from etl.db import current_revision, downgrade, make_engine, resolve_url
+from etl.db.lock import upgrade_locked
 from etl.errors import DatabaseError
 from etl.load.concepts import sync_concepts
 
@@ -51,7 +52,7 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
     """
 
     def _upgrade(engine: Engine) -> None:
-        upgrade(engine, revision)
+        upgrade_locked(engine, revision)
         if revision in ("head", "heads"):
             click.echo(f"{sync_concepts(engine)} concepts loaded from mappings/concepts.csv")
 

@@ -10,7 +10,8 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
-from etl.db import make_engine, resolve_url, upgrade
+from etl.db import make_engine, resolve_url
+from etl.db.lock import upgrade_locked
 from etl.errors import DatabaseError
 from etl.fhir.export import ExportResult, export_fhir
 from etl.fhir.partners import get_partner
@@ -75,7 +76,7 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
     engine = make_engine(resolve_url(db_url))
     start = time.perf_counter()
     try:
-        upgrade(engine)
+        upgrade_locked(engine)
         result = export_fhir(engine, p, out_dir, fmt, since=since, validate=validate)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"the export failed: {exc.__class__.__name__}: {exc}") from exc
@@ -108,7 +109,7 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
     engine = make_engine(resolve_url(db_url))
     start = time.perf_counter()
     try:
-        upgrade(engine)
+        upgrade_locked(engine)
         result = push_bundles(engine, p, out_dir, validate=validate)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"the push failed: {exc.__class__.__name__}: {exc}") from exc

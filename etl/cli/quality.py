@@ -9,7 +9,8 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
-from etl.db import make_engine, resolve_url, upgrade
+from etl.db import make_engine, resolve_url
+from etl.db.lock import upgrade_locked
 from etl.errors import DatabaseError, InputError, QualityGateError
 from etl.quality import QualityCheck, QualityReport, publication, store_report
 from etl.quality.docs import DOCS_FOLDER
@@ -104,7 +105,7 @@ def quality(
     """
     engine = make_engine(resolve_url(db_url))
     try:
-        upgrade(engine)
+        upgrade_locked(engine)
         if show_run is not None:
             _show(engine, show_run)
         elif publish is not None:

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
-from etl.db import make_engine, resolve_url, upgrade
+from etl.db import make_engine, resolve_url
+from etl.display import printable
 from etl.errors import DatabaseError, InputError, QualityGateError
+from etl.extract import scan
 from etl.quality.docs import default_docs_dir
 from etl.run.nightly import RunSummary, run_night
 from schemas.tables import EtlRun
@@ -29,6 +31,7 @@ class _Progress:
             self.bar.__enter__()
 
     def __call__(self, message: str) -> None:
+        message = printable(message)
         if self.bar:
             self.bar.label = message[:60]
             self.bar.update(1)
@@ -45,12 +48,25 @@ def print_summary(summary: RunSummary) -> None:
     click.echo(f"run {summary.run_id} completed; batch {state}")
     click.echo(f"{'file':44} {'rows in':>8} {'loaded':>8} {'merged':>8} {'quarantined':>12}")
     for f in summary.files:
+        name = printable(f.name)
         if f.status == "unreadable":
-            click.echo(f"{f.name:44} {'unreadable: ' + (f.error or '')}")
+            click.echo(f"{name:44} {'unreadable: ' + printable(f.error or '')}")
             continue
-        click.echo(f"{f.name:44} {f.rows_in:>8} {f.loaded:>8} {f.merged:>8} {f.quarantined:>12}")
+        click.echo(f"{name:44} {f.rows_in:>8} {f.loaded:>8} {f.merged:>8} {f.quarantined:>12}")
+        for note in f.notes:
+            click.echo(f"  read: {printable(note)}")
         if f.unknown_headers:
-            click.echo(f"  columns no mapping knows (kept in the raw layer): {', '.join(f.unknown_headers)}")
+            unknown = ", ".join(printable(h) for h in f.unknown_headers)
+            click.echo(f"  columns no mapping knows (kept in the raw layer): {unknown}")
+        for repeated in f.repeated_headers:
+            click.echo(
+                f"  one field in several columns: {printable(repeated)}; each row takes the non-empty one, "
+                "rows where they disagree are quarantined"
+            )
+        for line in f.rejections:
+            click.echo(f"  quarantined {printable(line)}")
+        if f.rejected_rows > len(f.rejections):
+            click.echo(f"  ... and {f.rejected_rows - len(f.rejections)} more quarantined rows")
     t = summary.totals
     click.echo(
         f"{'total':44} {t['rows_in']:>8} {t['rows_loaded']:>8} {t['rows_merged']:>8} {t['rows_quarantined']:>12}"
@@ -59,8 +75,28 @@ def print_summary(summary: RunSummary) -> None:
         f"patients: {summary.patients} ({summary.changed_patients} new or changed, {summary.deleted_patients} deleted);"
         f" merge conflicts recorded: {summary.conflicts}"
     )
+    _print_deletions(summary)
+    for note in summary.notes:
+        click.echo(f"note: {note}")
     if t["rows_quarantined"]:
         click.echo("see the reasons with: SELECT * FROM quarantine WHERE run_id = " + str(summary.run_id))
+
+
+def _print_deletions(summary: RunSummary) -> None:
+    """Every deletion the night made (or, held, would have made)."""
+    verb = "deleted" if summary.published else "would delete (held: nothing was deleted)"
+    patients = summary.changes.get("patient")
+    if patients is not None and patients.deleted:
+        shown = ", ".join(patients.deleted_keys[:50])
+        more = f" and {patients.deleted - 50} more" if patients.deleted > 50 else ""
+        click.echo(f"{verb}: {patients.deleted} of {patients.stored_before} patients: {shown}{more}")
+    labs = summary.changes.get("lab_result")
+    if labs is not None and labs.deleted:
+        click.echo(f"{verb}: {labs.deleted} of {labs.stored_before} lab results:")
+        for line in labs.deleted_detail[:20]:
+            click.echo(f"  {line}")
+        if len(labs.deleted_detail) > 20:
+            click.echo(f"  ... and {len(labs.deleted_detail) - 20} more patients")
 
 
 @click.command("run")
@@ -90,14 +126,19 @@ def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None) -> 
     """
     if not source.is_dir():
         raise InputError(f"--source {source}: no such folder")
+    found = scan(source)
+    for entry in found.refused:
+        click.echo(f"refused: {printable(entry.path.name)}: {entry.reason}", err=True)
+    if not found.files:
+        raise InputError(
+            f"--source {printable(source)}: the folder holds no feed file (registry_ru*, registry_en*, labs* .csv or "
+            ".xlsx); nothing was loaded and nothing was deleted: check that the night's export arrived"
+        )
     url = resolve_url(db_url)
     engine = make_engine(url)
     docs = docs_dir or default_docs_dir(url)
     try:
-        upgrade(engine)
-        from etl.extract import discover
-
-        progress = _Progress(len(discover(source)) * 2 + 2)
+        progress = _Progress(len(found.files) * 2 + 2)
         try:
             summary = run_night(engine, source, wait=wait, progress=progress, docs_dir=docs)
         finally:

@@ -4,6 +4,12 @@ PostgreSQL: a session-level advisory lock on a connection held for the run.
 SQLite: an exclusive `flock` on `<database file>.lock`. Both are released by
 the operating system or the server when the process dies, even by SIGKILL,
 so a killed run never leaves a stale lock behind.
+
+Readers that must see one consistent state (an export, a push) take the same
+lock in shared mode: any number of them at once, never during a run, so that
+an export never mixes rows from before and after a run's commit. Migrations
+run under the exclusive lock (`upgrade_locked`): two processes starting on a
+new, empty database do not both create its tables.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from etl.db.migrate import at_head, upgrade
 from etl.errors import EXIT_LOCKED, HsctError
 
 ADVISORY_KEY = 0x4853  # "HS"; the second key is the schema's hash
@@ -26,55 +33,66 @@ class RunLockedError(HsctError):
 
 
 @contextmanager
-def run_lock(engine: Engine, wait: bool = False) -> Iterator[None]:
+def run_lock(engine: Engine, wait: bool = False, *, shared: bool = False) -> Iterator[None]:
+    """Hold the database's run lock (exclusive; `shared` for a consistent read). Without `wait`, a lock
+    held by another process is refused with RunLockedError (exit 5)."""
     if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, wait):
+        with _pg_lock(engine, wait, shared):
             yield
     else:
-        with _file_lock(engine, wait):
+        with _file_lock(engine, wait, shared):
             yield
+
+
+def upgrade_locked(engine: Engine, revision: str = "heads") -> None:
+    """Migrate to `revision` under the exclusive run lock, waiting for a run that holds it; nothing
+    to do (no lock taken) when the database is at the head already."""
+    if revision in ("head", "heads") and at_head(engine):
+        return
+    with run_lock(engine, wait=True):
+        upgrade(engine, revision)
+
+
+def _refused(what: str) -> RunLockedError:
+    return RunLockedError(f"another hsct run holds {what}; wait for it to finish, or pass --wait to queue behind it")
 
 
 @contextmanager
-def _pg_lock(engine: Engine, wait: bool) -> Iterator[None]:
+def _pg_lock(engine: Engine, wait: bool, shared: bool) -> Iterator[None]:
+    kind = "_shared" if shared else ""
     with engine.connect() as conn:
         # keyed by the schema too: registries in two schemas of one database do not block each other
         if wait:
-            conn.execute(text("SELECT pg_advisory_lock(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
+            conn.execute(text(f"SELECT pg_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
         elif not conn.execute(
-            text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY}
+            text(f"SELECT pg_try_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY}
         ).scalar():
-            raise RunLockedError(
-                f"another hsct run holds the lock on {engine.url.render_as_string()}; "
-                "wait for it to finish, or pass --wait to queue behind it"
-            )
+            raise _refused(f"the lock on {engine.url.render_as_string()}")
         conn.commit()
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
+            conn.execute(text(f"SELECT pg_advisory_unlock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
             conn.commit()
 
 
 @contextmanager
-def _file_lock(engine: Engine, wait: bool) -> Iterator[None]:
+def _file_lock(engine: Engine, wait: bool, shared: bool) -> Iterator[None]:
     database = engine.url.database
     if not database or database == ":memory:":
         yield
         return
     path = Path(database).with_name(Path(database).name + ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise RunLockedError(
-                f"another hsct run (pid {holder}) holds {path}; wait for it to finish, "
-                "or pass --wait to queue behind it"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+            raise _refused(f"{path} (pid {holder})") from None
+        if not shared:  # the holder's pid, for the message of a refused run
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from etl.paths import MIGRATIONS_DIR
@@ -20,6 +21,13 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate up; 'heads' applies every branch (each stage may add its own branch of revisions)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether every head of the migrations is applied."""
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
 
 
 def downgrade(engine: Engine, revision: str) -> None:

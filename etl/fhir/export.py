@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from etl.db.bulk import upsert
+from etl.db.lock import run_lock
 from etl.errors import InvalidFhirError
 from etl.fhir.changes import baseline, current_patients, deleted_patients, latest_run, resolve_since, run_instants
 from etl.fhir.chunks import ChunkJob, ChunkResult, context, run_chunk
@@ -91,7 +92,25 @@ def export_fhir(
     chunk_size: int = CHUNK,
     workers: int | None = None,
 ) -> ExportResult:
-    """Write the partner's export into `out_dir`; record it (ledger, export_batch)."""
+    """Write the partner's export into `out_dir`; record it (ledger, export_batch).
+
+    The export reads one consistent state: it holds the run lock in shared mode (waiting for a run
+    that is going), so that no run commits between its reads and its ledger record."""
+    with run_lock(engine, wait=True, shared=True):
+        return _export(engine, partner, out_dir, fmt, since, validate, record_as, chunk_size, workers)
+
+
+def _export(
+    engine: Engine,
+    partner: Partner,
+    out_dir: Path,
+    fmt: str,
+    since: str | None,
+    validate: str,
+    record_as: str | None,
+    chunk_size: int,
+    workers: int | None,
+) -> ExportResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     make_writer(fmt, out_dir, base_url=partner.base_url)  # an unknown format fails before any work
     mapping = load_mapping()
