@@ -54,6 +54,10 @@ def _summary(result: ExportResult, seconds: float) -> None:
     click.echo(f"validated by the R4 models: {result.validated}; written to {result.out_dir}")
 
 
+def _notice(message: str) -> None:
+    click.echo(f"hsct export: {message}", err=True)
+
+
 @export.command("fhir")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
 @click.option("--format", "fmt", type=click.Choice(["bundle", "ndjson"]), default="ndjson", show_default=True)
@@ -77,7 +81,7 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
     start = time.perf_counter()
     try:
         upgrade_locked(engine)
-        result = export_fhir(engine, p, out_dir, fmt, since=since, validate=validate)
+        result = export_fhir(engine, p, out_dir, fmt, since=since, validate=validate, notice=_notice)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"the export failed: {exc.__class__.__name__}: {exc}") from exc
     finally:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,16 +32,26 @@ class RunLockedError(HsctError):
     exit_code = EXIT_LOCKED
 
 
+Notice = Callable[[str], None]
+
+
 @contextmanager
-def run_lock(engine: Engine, wait: bool = False, *, shared: bool = False) -> Iterator[None]:
+def run_lock(
+    engine: Engine, wait: bool = False, *, shared: bool = False, notice: Notice | None = None
+) -> Iterator[None]:
     """Hold the database's run lock (exclusive; `shared` for a consistent read). Without `wait`, a lock
-    held by another process is refused with RunLockedError (exit 5)."""
+    held by another process is refused with RunLockedError (exit 5); with it, `notice` is told that
+    the caller waits before it blocks."""
+    say = notice or (lambda _msg: None)
     if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, wait, shared):
+        with _pg_lock(engine, wait, shared, say):
             yield
     else:
-        with _file_lock(engine, wait, shared):
+        with _file_lock(engine, wait, shared, say):
             yield
+
+
+WAITING = "another hsct run holds the database; waiting for it to finish"
 
 
 def upgrade_locked(engine: Engine, revision: str = "heads") -> None:
@@ -58,16 +68,17 @@ def _refused(what: str) -> RunLockedError:
 
 
 @contextmanager
-def _pg_lock(engine: Engine, wait: bool, shared: bool) -> Iterator[None]:
+def _pg_lock(engine: Engine, wait: bool, shared: bool, say: Notice) -> Iterator[None]:
     kind = "_shared" if shared else ""
     with engine.connect() as conn:
         # keyed by the schema too: registries in two schemas of one database do not block each other
-        if wait:
-            conn.execute(text(f"SELECT pg_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
-        elif not conn.execute(
+        if not conn.execute(
             text(f"SELECT pg_try_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY}
         ).scalar():
-            raise _refused(f"the lock on {engine.url.render_as_string()}")
+            if not wait:
+                raise _refused(f"the lock on {engine.url.render_as_string()}")
+            say(WAITING)
+            conn.execute(text(f"SELECT pg_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
         conn.commit()
         try:
             yield
@@ -77,7 +88,7 @@ def _pg_lock(engine: Engine, wait: bool, shared: bool) -> Iterator[None]:
 
 
 @contextmanager
-def _file_lock(engine: Engine, wait: bool, shared: bool) -> Iterator[None]:
+def _file_lock(engine: Engine, wait: bool, shared: bool, say: Notice) -> Iterator[None]:
     database = engine.url.database
     if not database or database == ":memory:":
         yield
@@ -85,11 +96,15 @@ def _file_lock(engine: Engine, wait: bool, shared: bool) -> Iterator[None]:
     path = Path(database).with_name(Path(database).name + ".lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         try:
-            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise _refused(f"{path} (pid {holder})") from None
+            if not wait:
+                raise _refused(f"{path} (pid {holder})") from None
+            say(f"{WAITING} (pid {holder})")
+            fcntl.flock(fd, mode)
         if not shared:  # the holder's pid, for the message of a refused run
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from etl.db.bulk import upsert
-from etl.db.lock import run_lock
+from etl.db.lock import Notice, run_lock
 from etl.errors import InvalidFhirError
 from etl.fhir.changes import baseline, current_patients, deleted_patients, latest_run, resolve_since, run_instants
 from etl.fhir.chunks import ChunkJob, ChunkResult, context, run_chunk
@@ -91,12 +91,13 @@ def export_fhir(
     record_as: str | None = None,
     chunk_size: int = CHUNK,
     workers: int | None = None,
+    notice: Notice | None = None,
 ) -> ExportResult:
     """Write the partner's export into `out_dir`; record it (ledger, export_batch).
 
     The export reads one consistent state: it holds the run lock in shared mode (waiting for a run
-    that is going), so that no run commits between its reads and its ledger record."""
-    with run_lock(engine, wait=True, shared=True):
+    that is going, `notice` told so), so that no run commits between its reads and its ledger record."""
+    with run_lock(engine, wait=True, shared=True, notice=notice):
         return _export(engine, partner, out_dir, fmt, since, validate, record_as, chunk_size, workers)
 
 

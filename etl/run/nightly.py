@@ -166,7 +166,7 @@ def run_night(
     `docs_dir`: where to render the GX Data Docs (none when None).
     """
     say = progress or (lambda _msg: None)
-    with run_lock(engine, wait):
+    with run_lock(engine, wait, notice=say):
         if not at_head(engine):  # under the lock: two runs on a new database do not both create it
             upgrade(engine)
         sync_concepts(engine)
