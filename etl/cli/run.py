@@ -89,7 +89,8 @@ def _print_deletions(summary: RunSummary) -> None:
     if patients is not None and patients.deleted:
         shown = ", ".join(patients.deleted_keys[:50])
         more = f" and {patients.deleted - 50} more" if patients.deleted > 50 else ""
-        click.echo(f"{verb}: {patients.deleted} of {patients.stored_before} patients: {shown}{more}")
+        results = f" (with their {patients.cascaded} lab results)" if patients.cascaded else ""
+        click.echo(f"{verb}: {patients.deleted} of {patients.stored_before} patients: {shown}{more}{results}")
     labs = summary.changes.get("lab_result")
     if labs is not None and labs.deleted:
         click.echo(f"{verb}: {labs.deleted} of {labs.stored_before} lab results:")

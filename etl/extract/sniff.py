@@ -1,8 +1,9 @@
 """Tell a CSV file's encoding and delimiter by deterministic rules.
 
 Encoding, in order:
-1. a byte-order mark is unambiguous: UTF-8 → `utf-8-sig`, UTF-32 LE/BE, UTF-16 LE/BE (Excel's
-   "Unicode text", tab-separated) → that encoding, strictly;
+1. a byte-order mark is unambiguous: UTF-8 → `utf-8-sig` (a line that is not UTF-8 is
+   `undecodable_text`, as in rule 4), UTF-32 LE/BE, UTF-16 LE/BE (Excel's "Unicode text",
+   tab-separated) → that encoding, strictly;
 2. NUL bytes without a mark: refused, naming UTF-16 and the fix (a binary file is refused too);
 3. bytes that decode as strict UTF-8 → `utf-8`;
 4. otherwise the file is read line by line (lines as the CSV reader counts them: `\n`, `\r\n`,
@@ -130,6 +131,11 @@ def _decode_bom(data: bytes, bom: bytes, codec: str) -> DecodedText:
     try:
         return DecodedText(body.decode(name), codec)
     except UnicodeDecodeError as exc:
+        if codec == "utf-8-sig":  # a UTF-8 file with a stray byte: only the lines holding one are bad
+            lines = _lines(body)
+            bad = [i for i, (_, raw) in enumerate(lines) if not _is_utf8(raw)]
+            decoded = _utf8_file([(start + len(bom), raw) for start, raw in lines], bad)
+            return DecodedText(decoded.text, codec, bad_lines=decoded.bad_lines)
         offset = exc.start + len(bom)
         raise FileContentError(
             f"it starts with a {name.upper()} byte-order mark but the bytes at byte offset {offset} are not "
@@ -157,6 +163,14 @@ def _lines(data: bytes) -> list[tuple[int, bytes]]:
     if start < len(data):
         out.append((start, data[start:]))
     return out
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _line_of(data: bytes, offset: int) -> int:

@@ -32,6 +32,9 @@ def split_duplicates(records: pd.DataFrame, code_header: str) -> Duplicates:
     bad = dup[dup["patient_key"].isin(conflicting_keys)]
     same = dup[~dup["patient_key"].isin(conflicting_keys)]
     folded = same[same["patient_key"].duplicated(keep="first")]
+    unique = records[~records["patient_key"].isin(conflicting_keys) & ~records.index.isin(folded.index)]
+    if bad.empty:  # every repeated code repeats an identical row
+        return Duplicates(unique, folded["row_number"].astype(int).tolist(), pd.DataFrame(columns=ISSUE_COLUMNS))
     differing = (
         text[dup["patient_key"].isin(conflicting_keys)]
         .groupby(bad["patient_key"])
@@ -52,5 +55,4 @@ def split_duplicates(records: pd.DataFrame, code_header: str) -> Duplicates:
             + "; correct the file so that the patient appears once",
         }
     )
-    unique = records[~records["patient_key"].isin(conflicting_keys) & ~records.index.isin(folded.index)]
     return Duplicates(unique, folded["row_number"].astype(int).tolist(), issues[ISSUE_COLUMNS])

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from etl.load.builders import build_table
 from etl.load.sync import SyncResult, stored_all_max, sync_table
-from schemas.tables import DeletedPatient, Patient, Person, Transplant, ValueSource, metadata
+from schemas.tables import DeletedPatient, LabResult, Patient, Person, Transplant, ValueSource, metadata
 
 # (table, natural key, scope column, surrogate id assigned by the loader), parents first.
 TABLE_ORDER: list[tuple[str, list[str], str, str | None]] = [
@@ -50,6 +50,7 @@ class PatientLoad:
     stored_before: int = 0  # patients held before the night
     deleted_keys: tuple[str, ...] = ()  # patient keys deleted
     inserted_keys: tuple[str, ...] = ()  # patient keys new tonight
+    deleted_lab_results: int = 0  # the deleted patients' lab results, deleted with them
 
 
 def assign_ids(conn: Connection, patients: pd.DataFrame) -> pd.DataFrame:
@@ -108,6 +109,7 @@ def load_patients(
     stored = pd.read_sql(select(Person.patient_id, Person.patient_key), conn)
     leaving = stored[~stored["patient_key"].isin(seen_keys)] if seen_keys is not None else stored.iloc[:0]
     gone = sorted(leaving["patient_id"].astype(int))
+    their_results = _count_results(conn, gone)
     delete_patients(conn, gone, run_id)
     scope = {"patient_id": set(patients["patient_id"]), "transplant_id": set(patients["transplant_id"])}
 
@@ -143,5 +145,15 @@ def load_patients(
         stored_before=len(stored),
         deleted_keys=tuple(sorted(leaving["patient_key"].astype(str))),
         inserted_keys=new_keys,
+        deleted_lab_results=their_results,
     )
     return load, patients
+
+
+def _count_results(conn: Connection, patient_ids: list[int]) -> int:
+    total = 0
+    for start in range(0, len(patient_ids), 5000):
+        chunk = patient_ids[start : start + 5000]
+        query = select(func.count()).select_from(LabResult.__table__).where(LabResult.patient_id.in_(chunk))
+        total += int(conn.execute(query).scalar() or 0)
+    return total

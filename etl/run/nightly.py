@@ -94,6 +94,7 @@ class TableChange:
     deleted_keys: tuple[str, ...] = ()
     inserted_keys: tuple[str, ...] = ()
     deleted_detail: list[str] = field(default_factory=list)  # lab results deleted, per patient key
+    cascaded: int = 0  # patients: their lab results, deleted with them (guarded as the patients are)
 
 
 @dataclass
@@ -266,14 +267,19 @@ def load_batch(conn: Connection, run_id: int, work: list[_FileWork], summary: Ru
     load_lab_results(conn, run_id, work, summary)
 
 
-def _usable(item: _FileWork) -> bool:
-    """A file read whole: readable, with a patient-code column and at least one data row."""
-    return (
-        item.table is not None
-        and item.columns is not None
-        and "registry_code" in item.columns.labels
-        and item.summary.rows_in > 0
-    )
+CUT_SHORT = frozenset({"truncated_row", "unclosed_quote"})  # the file may have lost rows after these
+UNNAMED = frozenset({"missing_patient_code", "invalid_patient_code"})  # rows whose patient cannot be told
+
+
+def _whole(item: _FileWork, unnamed_rows_count: bool = False) -> bool:
+    """A file read whole: readable, with a patient-code column, at least one data row, not cut short
+    (and, with `unnamed_rows_count`, no row whose patient code cannot be read: whom it names is unknown)."""
+    if item.table is None or item.columns is None or "registry_code" not in item.columns.labels:
+        return False
+    if item.summary.rows_in == 0:
+        return False
+    reasons = set().union(*(set(i["reason_code"]) for i in item.issues)) if item.issues else set()
+    return not (reasons & CUT_SHORT or (unnamed_rows_count and reasons & UNNAMED))
 
 
 def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
@@ -281,15 +287,19 @@ def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary:
 
     The registry files of a night are the registry, so a patient they no longer name is deleted;
     but never on a night where a registry file could not be read, has no patient-code column or no
-    data row, nor on a night whose registry yields no usable row at all (that is never "the registry
-    is now empty")."""
+    data row, may have been cut short, or holds a row whose patient code cannot be read (whom that
+    row names is unknown), nor on a night whose registry yields no usable row at all (that is never
+    "the registry is now empty")."""
     feeds = [w for w in work if w.source.feed != "labs"]
     registry = [w for w in feeds if w.table is not None]
     if not registry:
         return
-    complete = all(_usable(w) for w in feeds)
+    complete = all(_whole(w, unnamed_rows_count=True) for w in feeds)
     if not complete:
-        note = "a registry file could not be read, has no patient-code column or no row: no patient is deleted tonight"
+        note = (
+            "a registry file could not be read, has no patient-code column or no row, may have been cut short, or "
+            "holds a row whose patient code cannot be read: no patient is deleted tonight"
+        )
         summary.notes.append(note)
         say(note)
     _load_registry(conn, run_id, registry, summary, complete, say)
@@ -485,6 +495,7 @@ def _load_registry(
         deleted=result.deleted_patients,
         deleted_keys=result.deleted_keys,
         inserted_keys=result.inserted_keys,
+        cascaded=result.deleted_lab_results,
     )
 
 
@@ -536,7 +547,7 @@ def _load_labs(
     conn: Connection, run_id: int, labs: list[_FileWork], feeds: list[_FileWork], summary: RunSummary
 ) -> None:
     frames = []
-    complete = len(labs) == len(feeds)
+    complete = len(labs) == len(feeds) and all(_whole(w) for w in labs)
     for item in labs:
         records = attach_patients(conn, item.records) if item.records is not None else None
         if records is None or records.empty:
@@ -563,7 +574,7 @@ def _load_labs(
         item.outcome.update({int(r): "loaded" for r in known["row_number"] if int(r) not in item.outcome})
         frames.append(known)
     if not complete:
-        note = "a lab file could not be read or yields no usable row: no lab result is deleted tonight"
+        note = "a lab file could not be read, may be cut short or yields no usable row: no lab result deleted tonight"
         summary.notes.append(note)
     names = [w.rejected_names for w in labs if w.rejected_names is not None and not w.rejected_names.empty]
     kept = pd.concat(names, ignore_index=True) if names else None

@@ -42,8 +42,14 @@ def test_looks_russian() -> None:
 
 
 def test_bom_followed_by_non_utf8_is_refused() -> None:
-    with pytest.raises(FileContentError, match="byte-order mark"):
+    with pytest.raises(FileContentError, match="not UTF-8 text"):
         decode_text(b"\xef\xbb\xbf" + "Пол".encode("cp1251"))
+
+
+def test_a_stray_byte_after_a_utf8_bom_flags_its_line_only() -> None:
+    decoded = decode_text(b"\xef\xbb\xbfa,b\r\nc,d\x96\r\ne,f\r\n", ["utf-8"])
+    assert (decoded.encoding, decoded.text) == ("utf-8-sig", "a,b\r\nc,d\\x96\r\ne,f\r\n")
+    assert [(b.line, b.offset, b.byte) for b in decoded.bad_lines] == [(2, 11, 0x96)]
 
 
 @pytest.mark.parametrize(
