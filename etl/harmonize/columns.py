@@ -15,19 +15,21 @@ value, ...) are quarantined with reason codes of their own (`ROW_ISSUE_REASONS`)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from etl.extract import ROW_NUMBER, RawTable
-from etl.extract.model import QUARANTINED_KINDS
+from etl.extract.model import QUARANTINED_KINDS, RowIssue
 from etl.harmonize.vocab import Vocabulary
 
 ISSUE_COLUMNS = ["row_number", "column_name", "raw_value", "reason_code", "message"]
 # extract row issue kind -> quarantine reason code (documented in mappings/README.md)
 ROW_ISSUE_REASONS = {kind: ("ragged_row" if kind == "ragged" else kind) for kind in QUARANTINED_KINDS}
 INCONSISTENT = "inconsistent"
+FOREIGN_BYTE = re.compile(r"\\x[0-9a-f]{2}")  # how the reader writes a byte that is not in the file's encoding
 
 
 def empty_issues() -> pd.DataFrame:
@@ -166,11 +168,13 @@ class IssueCollector:
         rows = self.table.rows.set_index(ROW_NUMBER, drop=False)
         records = []
         for issue in found:
-            label = self.table.columns[issue.column - 1] if issue.column else None
+            labels = self._issue_labels(issue, rows)
+            label = labels[0] if labels else None
             raw = None
             if label is not None and issue.row_number in rows.index:
                 raw = rows.at[issue.row_number, label]
-                self.flagged.setdefault(label, set()).add(issue.row_number)
+            for each in labels:
+                self.flagged.setdefault(each, set()).add(issue.row_number)
             records.append(
                 {
                     "row_number": issue.row_number,
@@ -181,6 +185,16 @@ class IssueCollector:
                 }
             )
         self.parts.append(pd.DataFrame(records, columns=ISSUE_COLUMNS))
+
+    def _issue_labels(self, issue: RowIssue, rows: pd.DataFrame) -> list[str]:
+        """The column labels an issue is about: its column, or for bytes not in the file's encoding the
+        cells that hold them (written `\\xNN` by the reader)."""
+        if issue.column:
+            return [self.table.columns[issue.column - 1]]
+        if issue.kind != "undecodable_text" or issue.row_number not in rows.index:
+            return []
+        row = rows.loc[issue.row_number, list(self.table.columns)]
+        return [label for label, cell in row.items() if isinstance(cell, str) and FOREIGN_BYTE.search(cell)]
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:

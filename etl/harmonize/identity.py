@@ -7,8 +7,9 @@ The identity rule: a registry code is a year and a sequence number (the
 study's codes: `ТГСК-2019-014`). The number is compared as a number, so that
 a feed writing `ТГСК-2019-0014` names the same patient as `HSCT-2019-014`:
 the key is the year, a hyphen and the number written with at least three
-digits (`2019-014`; `2019-1234` stays). The number has three to six digits as
-written (a shorter one is no registry code) and no digit may follow it.
+digits (`2019-014`; `2019-1234` stays; `HSCT-2019-14`, a zero lost, is
+`2019-014`). The number has one to six digits as written, and neither a digit
+nor a date's next part (`2019-01-15`) may follow it.
 Letters, case, look-alike letters, spaces and dashes around the digits do not
 matter either.
 """
@@ -22,7 +23,7 @@ from etl.harmonize.columns import IssueCollector
 from etl.harmonize.normalize import fold_token
 from etl.harmonize.result import by_unique
 
-CODE_PATTERN = r"(?P<year>\d{4})\s*[-‐‑‒–—−]\s*(?P<number>\d{3,6})(?!\d)"
+CODE_PATTERN = r"(?P<year>\d{4})\s*[-‐‑‒–—−]\s*(?P<number>\d{1,6})(?!\d|[-‐‑‒–—−./]\d)"
 MISSING_PATIENT_CODE = "missing_patient_code"
 INVALID_PATIENT_CODE = "invalid_patient_code"
 

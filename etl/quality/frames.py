@@ -47,14 +47,17 @@ def raw_part(table: RawTable, vocab: Vocabulary, checks: list[Check]) -> tuple[s
 
     The readers make equal cells of a column one string object (`etl.extract.table.cell_block`),
     so that the part travels from a worker process (`etl.run.prepare`) as small as its distinct
-    values.
+    values. A file without a patient-code column is refused whole (every row quarantined
+    `missing_patient_code`, the night's other files load): it adds no row to the raw frame, whose
+    checks are about the rows the night reads.
     """
     name = RAW_FRAMES[table.feed]
     wanted = _needed(c for c in checks if c.layer == "raw").get(name, set()) - {"file"}
     columns = map_columns(table, vocab)
-    picked = {field: table.rows[label] for field, label in columns.labels.items() if field in wanted}
-    frame = pd.DataFrame(picked, index=table.rows.index)
-    frame["file"], frame["row"] = table.name, table.rows[ROW_NUMBER].astype(int)
+    rows = table.rows if "registry_code" in columns.labels else table.rows.iloc[:0]
+    picked = {field: rows[label] for field, label in columns.labels.items() if field in wanted}
+    frame = pd.DataFrame(picked, index=rows.index)
+    frame["file"], frame["row"] = table.name, rows[ROW_NUMBER].astype(int)
     return name, frame
 
 

@@ -104,7 +104,7 @@ def test_dates_after_today_are_rejected() -> None:
         ("HSCT-2019-0016", "2019-016"),
         ("hsct 2019 – 00016", "2019-016"),
         ("ТГСК-2019-1234", "2019-1234"),
-        ("ТГСК-2019-16", None),  # a two-digit number is no registry code
+        ("ТГСК-2019-16", "2019-016"),  # a leading zero lost
         ("ТГСК-2019-0160000", None),  # seven digits: not cut to six
         ("2019-01-15", None),
     ],
