@@ -111,7 +111,10 @@ def _print_deletions(summary: RunSummary) -> None:
     default=None,
     help="Folder for the GX Data Docs (default: quality-docs beside the SQLite file, else ./quality-docs).",
 )
-def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None) -> None:
+@click.option(
+    "--no-docs", is_flag=True, help="Do not render the Data Docs (the checks run and their results are stored)."
+)
+def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None, no_docs: bool) -> None:
     """Run the nightly ETL: read the folder's feeds, harmonize, load; print a summary per file.
 
     The database is migrated to the current schema first. Quarantined rows are
@@ -137,7 +140,7 @@ def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None) -> 
         )
     url = resolve_url(db_url)
     engine = make_engine(url)
-    docs = docs_dir or default_docs_dir(url)
+    docs = None if no_docs else docs_dir or default_docs_dir(url)
     try:
         progress = _Progress(len(found.files) * 2 + 2)
         try:

@@ -180,18 +180,16 @@ def _line_of(data: bytes, offset: int) -> int:
 def _decode_lines(data: bytes, allowed: tuple[str, ...]) -> DecodedText:
     """A file that is not strict UTF-8, read line by line (module docstring, rule 4)."""
     lines = _lines(data)
+    eight_bit = next((e for e in allowed if e not in ("utf-8", "guess")), None)
     utf8: list[int] = []
     other: list[int] = []
     for i, (_, raw) in enumerate(lines):
         if raw.isascii():
             continue
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            other.append(i)
-        else:
+        if _is_utf8(raw) and not (eight_bit and _russian_by_chance(raw, eight_bit)):
             utf8.append(i)
-    eight_bit = next((e for e in allowed if e not in ("utf-8", "guess")), None)
+        else:
+            other.append(i)
     if eight_bit is not None and len(other) > len(utf8):
         return _eight_bit_file(data, lines, utf8, other, eight_bit, "guess" in allowed)
     if eight_bit is None and not utf8 and len(other) > MAX_BAD_LINE_SHARE * len(lines):
@@ -199,6 +197,17 @@ def _decode_lines(data: bytes, allowed: tuple[str, ...]) -> DecodedText:
         decoded = _eight_bit_file(data, lines, utf8, other, "cp1251", False)
         return DecodedText(decoded.text, decoded.encoding, decoded.guessed, decoded.bad_lines, contract=False)
     return _utf8_file(lines, other)
+
+
+def _russian_by_chance(raw: bytes, codec: str) -> bool:
+    """Whether a line that happens to be valid UTF-8 is Windows-1251 Russian text: `ВЁ` (C2 A8) is
+    also UTF-8 for `¨`. It is when its UTF-8 reading holds no Cyrillic letter and its 8-bit reading
+    holds one and reads as Russian."""
+    text = raw.decode("utf-8")
+    if any("\u0400" <= ch <= "\u04ff" for ch in text):
+        return False
+    other = raw.decode(codec, errors="replace")
+    return any("\u0400" <= ch <= "\u04ff" for ch in other) and looks_russian(other)
 
 
 def _utf8_file(lines: list[tuple[int, bytes]], other: list[int]) -> DecodedText:

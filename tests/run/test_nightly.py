@@ -182,3 +182,10 @@ def test_rows_valid_alone_but_not_together_are_quarantined_with_the_reason(db_ur
     assert "2019-014" not in keys
     for f in files.values():
         assert f.rows_in == f.rows_loaded + f.rows_merged + f.rows_quarantined
+
+
+def test_no_docs_runs_the_checks_without_rendering_data_docs(db_url: str, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    out = hsct("run", "--source", str(NIGHT), "--db", db_url, "--docs", str(docs), "--no-docs")
+    assert "quality:" in out and "Data Docs:" not in out
+    assert not docs.exists()
