@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
 
@@ -31,15 +31,7 @@ IssueKind = Literal[
 ]
 # The kinds that make a row unusable as read: the harmonize stage quarantines the row (a `short` row,
 # fewer cells than the header, is read with the missing cells empty, as Excel writes such rows).
-QUARANTINED_KINDS: tuple[IssueKind, ...] = (
-    "ragged",
-    "unclosed_quote",
-    "truncated_row",
-    "undecodable_text",
-    "mixed_encoding",
-    "formula_without_value",
-    "excel_error",
-)
+QUARANTINED_KINDS: tuple[IssueKind, ...] = tuple(k for k in get_args(IssueKind) if k != "short")
 HeaderRule = Callable[[Sequence[str | None]], bool]
 
 ROW_NUMBER = "row_number"
