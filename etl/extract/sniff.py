@@ -231,7 +231,7 @@ def _eight_bit_file(
     data: bytes, lines: list[tuple[int, bytes]], utf8: list[int], other: list[int], codec: str, may_guess: bool
 ) -> DecodedText:
     mixed = set(utf8)
-    foreign = b"".join(raw for i, (_, raw) in enumerate(lines) if i not in mixed)
+    foreign = b"".join(raw for i, (_, raw) in enumerate(lines) if i not in mixed) if mixed else data
     text = foreign.decode(codec, errors="replace")
     guessed = False
     if not looks_russian(text[: 4 * SAMPLE_CHARS]) or "\ufffd" in text:
@@ -246,6 +246,8 @@ def _eight_bit_file(
             raise FileContentError("its bytes are neither UTF-8 nor Windows-1251 text, and no other encoding fits")
         return DecodedText(str(best), best.encoding, guessed=True)
     name = "Windows-1251" if codec == "cp1251" else codec
+    if not mixed:  # one encoding throughout: the text decoded above is the file's
+        return DecodedText(text, codec, guessed)
     bad: list[BadLine] = []
     pieces = []
     for i, (start, raw) in enumerate(lines):

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import String
 
+from etl.distinct import each_distinct
 from etl.extract import RawTable
 from etl.extract.feeds import feed_text
 from etl.harmonize.columns import ColumnMap, IssueCollector, repeated_cells
@@ -29,6 +30,7 @@ from etl.harmonize.parse_dates import EXCEL_EPOCHS
 from etl.harmonize.parse_numbers import decimal_evidence
 from etl.harmonize.vocab import Vocabulary
 from etl.load.concepts import read_field_origins
+from schemas.records import CODED_FIELDS, CODED_LAB_FIELDS
 from schemas.tables import metadata
 
 VALUE_TOO_LONG = "value_too_long"
@@ -92,12 +94,14 @@ def field_cells(
 
 @cache
 def text_limits() -> tuple[tuple[str, str, int], ...]:
-    """(record field, source field, characters) for every record field stored in a VARCHAR(n) column."""
+    """(record field, source field, characters) for every record field of text taken from a cell (not a
+    concept key of the mappings) that is stored in a VARCHAR(n) column."""
     origins = read_field_origins()
+    coded = set(CODED_FIELDS) | set(CODED_LAB_FIELDS)
     out = []
     for row in origins.itertuples(index=False):
         column = metadata.tables[row.table_name].c[row.column_name]
-        if isinstance(column.type, String) and column.type.length:
+        if row.record_field not in coded and isinstance(column.type, String) and column.type.length:
             out.append((row.record_field, row.source_field, int(column.type.length)))
     return tuple(sorted(set(out)))
 
@@ -110,7 +114,7 @@ def reject_too_long(records: pd.DataFrame, issues: IssueCollector) -> None:
         values = records[record_field]
         if values.dtype != object and not pd.api.types.is_string_dtype(values):
             continue
-        lengths = values.astype("string").str.len()
+        lengths = pd.Series(each_distinct(values, lambda v: [len(str(x)) for x in v], missing=0), index=values.index)
         long = (lengths > limit).fillna(False).astype(bool)
         if long.any():
             message = (
