@@ -56,6 +56,7 @@ def _reader(text: str, delimiter: str, strict: bool = False) -> Any:
 
 
 CHUNK_CELLS = 200_000  # cells parsed into cell lists at a time (`_split`)
+HEADER_LINES = 2_000  # physical lines the header candidates are read from (quoted cells may span lines)
 
 
 def _parse(text: str, delimiter: str, is_header: HeaderRule | None, skip_lines: int) -> Parsed:
@@ -103,7 +104,8 @@ def _header(
     The first HEADER_LOOKAHEAD non-blank records after `skip_lines` are candidates (`choose_header`).
     """
     start = _line_end(text, skip_lines)
-    reader = _reader(text[start:], delimiter)
+    # the candidates are near the top: read them from a prefix, not a copy of the whole text
+    reader = _reader(text[start : _line_end(text, skip_lines + HEADER_LINES)], delimiter)
     candidates: list[tuple[int, list[Cell]]] = []
     ends: list[int] = []
     last = 0
@@ -125,7 +127,6 @@ def _header(
     return line, ends[chosen], cells, preamble
 
 
-CHUNK_CELLS = 200_000  # cells parsed into cell lists at a time (`_split`)
 
 
 def _split(

@@ -73,7 +73,8 @@ def _read(feed_file: FeedFile, data: bytes, is_header: HeaderRule | None) -> Raw
         hint = sep_hint(decoded.text)
         delimiter = hint or detect_delimiter(decoded.text, rules.delimiter)
         parsed = parse_csv(decoded.text, delimiter, is_header, skip_lines=1 if hint else 0)
-        parsed.issues.extend(_bad_line_issues(decoded.bad_lines, parsed.rows[ROW_NUMBER].tolist()))
+        if decoded.bad_lines:
+            parsed.issues.extend(_bad_line_issues(decoded.bad_lines, parsed.rows[ROW_NUMBER].tolist()))
         encoding, sheet, origin = decoded.encoding, None, "text"
         warnings = [f"encoding {decoded.encoding!r} is charset-normalizer's guess"] if decoded.guessed else []
         if not decoded.contract:

@@ -16,6 +16,8 @@ matter either.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from etl.extract import RawTable
@@ -24,6 +26,7 @@ from etl.harmonize.normalize import fold_token
 from etl.harmonize.result import by_unique
 
 CODE_PATTERN = r"(?P<year>\d{4})\s*[-‐‑‒–—−]\s*(?P<number>\d{1,6})(?!\d|[-‐‑‒–—−./]\d)"
+_CODE = re.compile(CODE_PATTERN)
 MISSING_PATIENT_CODE = "missing_patient_code"
 INVALID_PATIENT_CODE = "invalid_patient_code"
 
@@ -34,10 +37,9 @@ def patient_keys(codes: pd.Series) -> pd.Series:
     patient many times)."""
 
     def keys(uniques: pd.Series) -> pd.DataFrame:
-        parts = uniques.astype("string").str.extract(CODE_PATTERN)
-        number = pd.to_numeric(parts["number"], errors="coerce").astype("Int64")
-        key = parts["year"] + "-" + number.astype("string").str.zfill(3)
-        return pd.DataFrame({"key": key.where(parts["year"].notna())})
+        found = (_CODE.search(str(code)) for code in uniques)
+        key = [f"{m['year']}-{int(m['number']):03d}" if m else None for m in found]
+        return pd.DataFrame({"key": pd.Series(key, index=uniques.index, dtype="string")})
 
     return by_unique(codes, codes.notna(), keys)["key"].astype("string")
 
