@@ -94,7 +94,5 @@ def _load(path: Path | None) -> Config:
     try:
         return Config.model_validate({**data, "source": path})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
         raise InputError(f"{path}: {problems}") from exc

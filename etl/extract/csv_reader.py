@@ -127,8 +127,6 @@ def _header(
     return line, ends[chosen], cells, preamble
 
 
-
-
 def _split(
     body: str, delimiter: str, n_headers: int, offset: int
 ) -> tuple[list[np.ndarray], Sequence[int], int, list[RowIssue]]:

@@ -80,9 +80,7 @@ def serial_numbers(u: pd.Series) -> pd.Series:
 def serial_message(cells: pd.Series) -> pd.Series:
     """The message of `ambiguous_date` for these cells."""
     return (
-        "'"
-        + cells
-        + "' is a bare number (an Excel serial day?) where a date belongs; a CSV file cannot tell its date "
+        "'" + cells + "' is a bare number (an Excel serial day?) where a date belongs; a CSV file cannot tell its date "
         "system (1900 or 1904, 1,462 days apart): format the column as dates in Excel and save the file again"
     )
 
@@ -186,9 +184,7 @@ def parse_datetime(
             u.str.extract(_SERIAL_TIME)["serial"].fillna(u), stamps, today, excel_epoch, INVALID_DATETIME, ""
         )
         bad = stamps.isna() & errors["error"].eq(INVALID_DATETIME)
-        errors.loc[bad, "message"] = (
-            "'" + u[bad] + "' is not a date-time (dd.mm.yyyy hh:mm, yyyy-mm-ddThh:mm:ss)"
-        )
+        errors.loc[bad, "message"] = "'" + u[bad] + "' is not a date-time (dd.mm.yyyy hh:mm, yyyy-mm-ddThh:mm:ss)"
         return pd.DataFrame({"value": stamps.where(errors["error"].isna())}).join(errors)
 
     df = by_unique(values, present, fn)
