@@ -59,6 +59,7 @@ class DeletionGuard(_Strict):
 
 
 class Config(_Strict):
+    language: Literal["ru", "en"] | None = None  # what hsct speaks (etl.messages: after --lang and $HSCT_LANG)
     night: NightConfig = NightConfig()
     deletion_guard: DeletionGuard = DeletionGuard()
     source: Path | None = Field(default=None, exclude=True)  # the file read (None: none found)

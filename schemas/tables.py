@@ -3,7 +3,7 @@
 Four layers, each a group of tables:
 
 * vocabulary — `concept` (and `concept_coding`), loaded from `mappings/`;
-* bookkeeping and raw — `etl_run`, `source_file`, `run_file`, `run_change`,
+* bookkeeping and raw — `etl_run`, `source_file`, `run_file`, `run_change`, `run_quarantine`,
   `source_column`, `raw_row`, `quarantine`, `merge_conflict`, `value_source`;
 * personal data — `person` alone holds name, date of birth and registry
   code, so that views and exports can be granted without it;
@@ -267,6 +267,19 @@ class Quarantine(Base):
     reason_code: Mapped[str] = mapped_column(String(48))
     message: Mapped[str] = mapped_column(Text)
     raw_row_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("raw_row.raw_row_id"), index=True)
+
+
+class RunQuarantine(Base):
+    """Which quarantine rows a run produced: a file rejected again by a later run (the same rows, the
+    same reasons) is recorded once in `quarantine`, under its first run, and linked here to every run
+    that rejected it, so that each run's rejections can be listed."""
+
+    __tablename__ = "run_quarantine"
+
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("etl_run.run_id"), primary_key=True)
+    quarantine_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("quarantine.quarantine_id"), primary_key=True, index=True
+    )
 
 
 class MergeConflict(Base):

@@ -61,13 +61,21 @@ def _write_traceback() -> str:
 
 @click.group(cls=_Hsct, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hsct")
-def main() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["ru", "en"]),
+    default=None,
+    help="Language of messages and pages (default: $HSCT_LANG, hsct.toml, the locale, else ru).",
+)
+@click.pass_context
+def main(ctx: click.Context, lang: str | None) -> None:
     """hsct: the registry's nightly harmonization and FHIR export pipeline.
 
     \b
     Example:
         hsct db upgrade --db sqlite:///hsct.db
     """
+    ctx.obj = {"lang": lang}
 
 
 main.add_command(db)

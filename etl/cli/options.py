@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from etl.messages import Lang, language
+
 db_option = click.option(
     "--db",
     "db_url",
@@ -11,3 +13,13 @@ db_option = click.option(
     default=None,
     help="Database URL (default: $HSCT_DATABASE_URL, else sqlite:///hsct.db in the working directory).",
 )
+
+
+def current_lang() -> Lang:
+    """The language of this command's output: `hsct --lang`, else $HSCT_LANG, else hsct.toml's
+    `language`, else the locale, else Russian (etl.messages.language)."""
+    from etl.config import load_config
+
+    ctx = click.get_current_context(silent=True)
+    explicit = (ctx.find_root().obj or {}).get("lang") if ctx is not None else None
+    return language(explicit, load_config().language)

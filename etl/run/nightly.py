@@ -58,7 +58,16 @@ from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.memory import release_memory
 from etl.run.prepare import Prepared, PreparedFile, harmonize_table, prepare_pool, release_cells
-from schemas.tables import MergeConflict, Patient, Person, Quarantine, RunChange, RunFile, SourceFile
+from schemas.tables import (
+    MergeConflict,
+    Patient,
+    Person,
+    Quarantine,
+    RunChange,
+    RunFile,
+    RunQuarantine,
+    SourceFile,
+)
 
 UNREADABLE_FILE = "unreadable_file"
 UNKNOWN_PATIENT = "unknown_patient"
@@ -706,7 +715,23 @@ def _store_issues(conn: Connection, run_id: int, item: _FileWork) -> None:
         }
         for r, raw_id in zip(issues.itertuples(index=False), raw_ids, strict=True)
     ]
-    upsert(conn, Quarantine.__table__, records, ["file_id", "row_number", "column_name", "reason_code"], update=False)
+    keys = ["file_id", "row_number", "column_name", "reason_code"]
+    upsert(conn, Quarantine.__table__, records, keys, update=False)
+    _link_quarantine(conn, run_id, item.file_id, pd.DataFrame(records, columns=keys))
+
+
+def _link_quarantine(conn: Connection, run_id: int, file_id: int | None, rejected: pd.DataFrame) -> None:
+    """Link the run to every quarantine row it produced, those a former run of the file stored too."""
+    q = Quarantine.__table__
+    stored = pd.read_sql(
+        select(q.c.quarantine_id, q.c.file_id, q.c.row_number, q.c.column_name, q.c.reason_code).where(
+            q.c.file_id == file_id
+        ),
+        conn,
+    )
+    ids = stored.merge(rejected, on=list(rejected.columns))["quarantine_id"].astype(int)
+    links = [{"run_id": run_id, "quarantine_id": int(i)} for i in sorted(set(ids))]
+    upsert(conn, RunQuarantine.__table__, links, ["run_id", "quarantine_id"], update=False)
 
 
 def _store_unreadable(conn: Connection, item: _FileWork) -> int:

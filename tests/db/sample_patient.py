@@ -112,6 +112,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "raw_row_id": RAW_LAB,
         }
     ],
+    "run_quarantine": [{"run_id": RUN, "quarantine_id": 1}],
     "deleted_patient": [{"patient_id": 99, "deleted_run_id": RUN}],
     "patient": [
         {

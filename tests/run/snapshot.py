@@ -10,7 +10,9 @@ from etl.db import make_engine
 from schemas.tables import metadata
 
 # grow with every run
-BOOKKEEPING = {"etl_run", "run_file", "run_change", "quality_run", "quality_result", "batch_publication"}
+BOOKKEEPING = {
+    "etl_run", "run_file", "run_change", "run_quarantine", "quality_run", "quality_result", "batch_publication",
+}  # fmt: skip
 RUN_NUMBERS = {"run_id", "changed_run_id", "deleted_run_id"}
 
 
