@@ -43,6 +43,18 @@ class QualityCheck:
         """The harmonized suites on the database as `conn` sees it (inside the run's savepoint)."""
         return self._validate("harmonized", harmonized_frames(conn, self.checks, run_id))
 
-    def docs(self, out_dir: Path) -> Path:
-        self.report.docs_path = self.context.build_docs(out_dir)
+    def docs(self, out_dir: Path, run_id: int | None = None, trigger: str = "run") -> Path:
+        """GX Data Docs of this quality run in `out_dir`, working offline, named by the hsct run
+        (`run_id`, and `trigger` as `store_report` has it: run, quality, publish); returns index.html."""
+        self.report.docs_path = self.context.build_docs(out_dir, docs_run_name(run_id, trigger))
         return self.report.docs_path
+
+
+def docs_run_name(run_id: int | None, trigger: str = "run") -> str | None:
+    """The run name the Data Docs file a quality run under: `run-2` (a nightly run), `run-2-publish` (a held batch
+    published), `check-after-run-2` (`hsct quality` on the published data); None without a run."""
+    if run_id is None:
+        return None
+    if trigger == "quality":
+        return f"check-after-run-{run_id}"
+    return f"run-{run_id}" if trigger == "run" else f"run-{run_id}-{trigger}"

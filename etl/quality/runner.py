@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from etl.quality.catalog import Check
+from etl.quality.docs_offline import make_offline
+from etl.quality.docs_results import prepare_results
 from etl.quality.frames import Frame
 from etl.quality.suites import build_suites, checked_column
 
@@ -80,6 +83,7 @@ class QualityContext:
         self.source = self.context.data_sources.add_pandas("hsct")
         self.checks = checks
         self.suites = {name: self.context.suites.add(s) for name, s in build_suites(checks).items()}
+        self._docs_ready: set[tuple[str, str]] = set()  # validation results already made readable for the docs
 
     def validate(self, suite_name: str, frame: Frame | None) -> list[CheckResult]:
         """Validate one frame; a frame that is absent (no such feed tonight) yields no results."""
@@ -123,8 +127,13 @@ class QualityContext:
             sample=sample[:SAMPLE_SIZE],
         )
 
-    def build_docs(self, out_dir: Path) -> Path:
-        """Render GX Data Docs of every validation of this context into `out_dir`; returns index.html."""
+    def build_docs(self, out_dir: Path, run_name: str | None = None) -> Path:
+        """Render GX Data Docs of every validation of this context into `out_dir`; returns index.html.
+
+        The validations are filed under `run_name` (GX's run name, e.g. `run-2`; GX's `__none__` when
+        None) and their failing values made readable (`etl.quality.docs_results`); the pages are then
+        made to work with no network and to name the run (`etl.quality.docs_offline`).
+        """
         out_dir.mkdir(parents=True, exist_ok=True)
         site = {
             "class_name": "SiteBuilder",
@@ -133,5 +142,8 @@ class QualityContext:
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
         self.context.update_data_docs_site("local_site", site)
+        prepare_results(self.context, run_name, self._docs_ready)
+        started = time.time()
         self.context.build_data_docs(site_names=["local_site"])
+        make_offline(out_dir, run_name, since=started)
         return out_dir.resolve() / "index.html"
