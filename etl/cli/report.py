@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from etl.analysis import DEFAULT_DECISIONS
 from etl.cli.options import db_option
 from etl.db import make_engine, resolve_url
 from etl.report import STATISTICS_JSON, write_report
@@ -23,13 +22,14 @@ from etl.report import STATISTICS_JSON, write_report
 )
 @click.option(
     "--decisions",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_DECISIONS,
-    show_default=True,
-    help="The synthetic cohort's decisions file (ids it exempts, and why); ignored when absent.",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="A synthetic cohort's decisions file (the ids it exempts, and why), e.g. study/decisions.yaml for the "
+    "demo's study cohort. Default: none; real data never gets a cohort's exemptions.",
 )
 @db_option
-def report(out_dir: Path, decisions: Path, db_url: str | None) -> None:
+def report(out_dir: Path, decisions: Path | None, db_url: str | None) -> None:
     """Reproduce every published statistic from the analysis views and write the report.
 
     Reads only the views of migration 0003 (analysis_patient, analysis_table1-4)
@@ -41,13 +41,24 @@ def report(out_dir: Path, decisions: Path, db_url: str | None) -> None:
     1-4 and Figures 1-3, and the consistency audit of the paper (audit.txt).
     A `differs` is a finding, not a failure: the exit code is 0.
 
+    No decisions file applies unless --decisions names one (the synthetic study
+    cohort's is study/decisions.yaml; `hsct demo` passes it): on real data every
+    `differs` is a published inconsistency or a defect. The report and
+    statistics.json name the decisions file applied, if any. A database that does
+    not exist or is not migrated is refused (exit 10), one with nothing published
+    yet too (exit 13).
+
     \b
     Example:
-        hsct report --out report/ --db sqlite:///hsct.db
+        hsct report --out report/ --db hsct.db
+        hsct report --out demo-report/ --db demo/hsct.db --decisions study/decisions.yaml
         jq '.[] | select(.status == "differs")' report/statistics.json
     """
+    from etl.db.require import require_database
+
     engine = make_engine(resolve_url(db_url))
     try:
+        require_database(engine, published=True, patients=True)
         result = write_report(engine, out_dir, decisions=decisions)
     finally:
         engine.dispose()
@@ -58,5 +69,6 @@ def report(out_dir: Path, decisions: Path, db_url: str | None) -> None:
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("reproduced", "differs", "not computable"))
         + (" (differs: " + ", ".join(f"{n} {k}" for k, n in sorted(reasons.items())) + ")" if reasons else "")
     )
+    click.echo(f"decisions applied: {result.decisions or 'none'}")
     click.echo(f"{out_dir / STATISTICS_JSON}")
     click.echo(f"{result.html}")

@@ -1,22 +1,34 @@
-"""Resolve the database URL and build an engine that behaves alike on both databases."""
+"""Resolve the database URL and build an engine that behaves alike on both databases.
+
+`--db` and `$HSCT_DATABASE_URL` take a URL (anything holding ``://``) or a plain path, which
+names an SQLite file (`night.db`, `/data/hsct.db`, `./x.sqlite`). An SQLite file the engine
+creates is created readable and writable by its owner only (0600; SQLite gives its `-wal` and
+`-shm` files the same mode): it holds personal data.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "sqlite:///hsct.db"
 ENV_VAR = "HSCT_DATABASE_URL"
+PRIVATE_FILE = 0o600  # the database file: owner only, whatever the umask
 
 
 def resolve_url(url: str | None = None) -> str:
-    """`--db URL`, else $HSCT_DATABASE_URL, else an SQLite file hsct.db here.
+    """`--db URL|PATH`, else $HSCT_DATABASE_URL, else an SQLite file hsct.db here.
 
-    A bare ``postgresql://`` URL is given the psycopg 3 driver, the one we ship.
+    A value without ``://`` is a path to an SQLite file (``~`` expanded, relative to the working
+    folder). A bare ``postgresql://`` URL is given the psycopg 3 driver, the one we ship.
     """
     chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    if "://" not in chosen:
+        chosen = URL.create("sqlite", database=os.path.expanduser(chosen)).render_as_string(hide_password=False)
     parsed = make_url(chosen)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -34,10 +46,40 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of an SQLite database URL; None for a server database, an in-memory one or a ``file:`` URI."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _create_private(path: Path) -> None:
+    """Create the (empty) SQLite file with mode 0600 before SQLite would create it with the umask's mode;
+    nothing when it exists. An empty file is an empty SQLite database."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except (FileExistsError, FileNotFoundError, NotADirectoryError):  # exists; or SQLite says what is wrong
+        return
+    os.close(fd)
+
+
 def make_engine(url: str | None = None, **kwargs: object) -> Engine:
-    """An engine for the resolved URL; SQLite enforces foreign keys like PostgreSQL."""
+    """An engine for the resolved URL; SQLite enforces foreign keys like PostgreSQL.
+
+    Nothing is created here: an SQLite file is created (mode 0600) by the first connection, so that
+    etl.db.require can refuse a missing file before anything connects."""
     resolved = resolve_url(url)
     engine = create_engine(resolved, **kwargs)  # type: ignore[arg-type]
     if engine.dialect.name == "sqlite":
+        path = sqlite_file(engine.url)
+        if path is not None:
+
+            def _private_file(*_args: Any) -> None:
+                if not path.exists():
+                    _create_private(path)
+
+            event.listen(engine, "do_connect", _private_file)
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

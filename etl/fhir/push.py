@@ -4,7 +4,8 @@ The bundles are exported afresh (`--since` the partner's acknowledged run) and s
 in order (the study first, then each patient's parts). Each acknowledged bundle is
 recorded with its content hash at once, so an interrupted push resumes without
 re-sending what arrived; the partner's acknowledged run moves forward only when
-every bundle arrived.
+every bundle arrived. Without a folder to keep them in, the bundles live in a temporary
+folder that is removed when the push ends.
 """
 
 from __future__ import annotations
@@ -46,9 +47,17 @@ def acked_run(engine: Engine, partner: str) -> int | None:
 def push(
     engine: Engine, partner: Partner, out_dir: Path | None = None, validate: str = "sample", backoff_s: float = 0.5
 ) -> PushResult:
+    """Export the partner's changes as bundles into `out_dir` and send them. Without `out_dir` the
+    bundles go to a private temporary folder (mode 0700) that is removed when the push ends, sent or
+    not: they hold the partner's pseudonymized records, and a push resumes by exporting afresh."""
+    if out_dir is not None:
+        return _push(engine, partner, out_dir, validate, backoff_s)
+    with tempfile.TemporaryDirectory(prefix=f"hsct-push-{partner.name}-") as folder:
+        return _push(engine, partner, Path(folder), validate, backoff_s)
+
+
+def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backoff_s: float) -> PushResult:
     since = acked_run(engine, partner.name)
-    if out_dir is None:
-        out_dir = Path(tempfile.mkdtemp(prefix=f"hsct-push-{partner.name}-"))
     result = export_fhir(
         engine, partner, out_dir, "bundle", since=None if since is None else str(since), validate=validate,
         record_as="push",

@@ -1,7 +1,14 @@
-"""Write the reproduction report of a database: statistics.json, report.html, figure1-3.png, audit.txt."""
+"""Write the reproduction report of a database: statistics.json, report.html, figure1-3.png, audit.txt.
+
+A cohort's decisions file (study/decisions.yaml records the synthetic study cohort's choices) applies
+only when the caller names it: on real data no id is exempted as a "cohort choice". The report says
+which file, if any, was applied: a paragraph of report.html and the `decisions` key of every
+statistics.json entry (its path, relative to the project when inside it; null when none).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -11,14 +18,15 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
-from etl.analysis import DEFAULT_DECISIONS, DEFAULT_SPEC, Reproduction, load_decisions, read_patients, read_table
+from etl.analysis import DEFAULT_SPEC, Reproduction, load_decisions, read_patients, read_table
 from etl.analysis.reproduce import load_spec, reproduce
 from etl.analysis.views import TABLE_VIEWS
 from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, render_text, run_audit
 from etl.audit.model import Catalog
 from etl.errors import InputError
+from etl.paths import PROJECT_ROOT
 from etl.report.figures import draw_figure
-from etl.report.html import Tables, render_report
+from etl.report.html import Applied, Tables, render_report
 
 LAYOUT = Path(__file__).with_name("layout.yaml")
 STATISTICS_JSON = "statistics.json"
@@ -32,6 +40,17 @@ class Report:
     statistics: Path
     figures: list[Path]
     results: list[Reproduction]
+    decisions: str | None = None  # the decisions file applied (as the report names it), or None
+
+
+def decisions_label(path: Path) -> str:
+    """How the report names a decisions file: relative to the project when inside it (the same bytes
+    wherever the report is written), else its absolute path."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 @cache
@@ -42,12 +61,20 @@ def load_layout(path: Path = LAYOUT) -> dict[str, Any]:
 def write_report(
     engine: Engine,
     out_dir: Path,
-    decisions: Path | None = DEFAULT_DECISIONS,
+    decisions: Path | None = None,
     published: Path = DEFAULT_PUBLISHED,
     spec: Path = DEFAULT_SPEC,
     rules: Path = DEFAULT_RULES,
 ) -> Report:
-    """Read the views of `engine`, reproduce every published figure, and write the report into `out_dir`."""
+    """Read the views of `engine`, reproduce every published figure, and write the report into `out_dir`.
+
+    `decisions`: a cohort's decisions file to apply (none by default; module docstring)."""
+    applied = None
+    if decisions is not None:
+        if not Path(decisions).is_file():
+            raise InputError(f"{decisions}: no such decisions file")
+        digest = hashlib.sha256(Path(decisions).read_bytes()).hexdigest()
+        applied = Applied(decisions_label(Path(decisions)), digest)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -60,12 +87,13 @@ def write_report(
     by_id = {r.id: r for r in results}
 
     statistics = out_dir / STATISTICS_JSON
-    statistics.write_text(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2) + "\n",
-                          encoding="utf-8")
+    label = applied.file if applied else None
+    entries = [{**r.to_dict(), "decisions": label} for r in results]
+    statistics.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / AUDIT_TXT).write_text(render_text(findings), encoding="utf-8")
     layout = load_layout()
     subsets, _ = load_spec(spec)
     figures = [draw_figure(fig, patients, subsets, by_id, out_dir) for fig in layout["figures"]]
     html = out_dir / REPORT_HTML
-    html.write_text(render_report(layout, Tables(views, by_id, catalog), results, findings), encoding="utf-8")
-    return Report(html=html, statistics=statistics, figures=figures, results=results)
+    html.write_text(render_report(layout, Tables(views, by_id, catalog), results, findings, applied), encoding="utf-8")
+    return Report(html=html, statistics=statistics, figures=figures, results=results, decisions=label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -28,6 +29,34 @@ td.indent{padding-left:2em} .pub{font-size:.8em;color:#555} .reproduced{color:#0
 .not-computable{color:#777} figure{margin:1em 0} img{max-width:100%;border:1px solid #ccc}
 table.stats td{font-size:.85em} .arith{font-family:monospace;font-size:.85em}
 """
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The decisions file a report applied: its name as the report gives it, and its sha-256."""
+
+    file: str
+    sha256: str
+
+
+def render_decisions(applied: Applied | None) -> str:
+    """The paragraph saying which cohort decisions file, if any, explains `cohort choice` differences."""
+    if applied is None:
+        text = _bi(
+            "Файл решений синтетической когорты не применялся: ни один показатель не исключён как «решение "
+            "когорты»; каждое расхождение — противоречие в публикации или дефект.",
+            "No synthetic cohort's decisions file was applied: no figure is exempted as a cohort choice; every "
+            "difference is a published inconsistency or a defect.",
+        )
+    else:
+        text = _bi(
+            f"Применён файл решений синтетической когорты {applied.file} (sha-256 {applied.sha256[:16]}…): "
+            "расхождения, которые он объясняет, отмечены как «решение когорты». Для реальных данных он не "
+            "применяется.",
+            f"Applied: the synthetic cohort's decisions file {applied.file} (sha-256 {applied.sha256[:16]}…); "
+            "the differences it explains are marked cohort choice. It does not apply to real data.",
+        )
+    return f'<p id="decisions">{text}</p>'
 
 
 def _bi(ru: str, en: str) -> str:
@@ -176,7 +205,13 @@ def render_audit(findings: list[Finding]) -> str:
             + f'</p><ol id="audit">{items}</ol>')
 
 
-def render_report(layout: dict[str, Any], t: Tables, results: list[Reproduction], findings: list[Finding]) -> str:
+def render_report(
+    layout: dict[str, Any],
+    t: Tables,
+    results: list[Reproduction],
+    findings: list[Finding],
+    decisions: Applied | None = None,
+) -> str:
     counts = Counter(r.status for r in results)
     summary = ", ".join(f"{counts.get(s, 0)} {STATUS_RU[s]} / {s}" for s in MARKS)
     parts = [
@@ -185,6 +220,7 @@ def render_report(layout: dict[str, Any], t: Tables, results: list[Reproduction]
         "<h1>" + _bi("Воспроизведение опубликованных результатов исследования ИнО перед алло-ТГСК",
                      "Reproduction of the published results of the InO bridging study") + "</h1>",
         f'<p id="summary">{len(results)}: {escape(summary)}</p>',
+        render_decisions(decisions),
         "<p>" + _bi(
             "Вычисленное значение округляется (half up) до числа знаков, напечатанного в статье, и сравнивается с ним;"
             " «n. s.» воспроизводится любым p ≥ 0,05. Под каждым значением — опубликованное и статус.",

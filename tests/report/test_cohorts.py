@@ -49,7 +49,7 @@ def test_the_study_cohort_reproduces_every_figure_its_decisions_do_not_exempt(
     engine = _engine(tmp_path / "study.db")
     try:
         load_truth(engine, study_night / "truth" / "patients.csv")
-        report = write_report(engine, tmp_path / "report")
+        report = write_report(engine, tmp_path / "report", decisions=DEFAULT_DECISIONS)
     finally:
         engine.dispose()
     stats = json.loads(report.statistics.read_text(encoding="utf-8"))
@@ -62,8 +62,10 @@ def test_the_study_night_through_hsct_run(study_night: Path, tmp_path: Path) -> 
     url = f"sqlite:///{tmp_path / 'night.db'}"
     hsct("db", "upgrade", "--db", url)
     hsct("run", "--source", str(study_night), "--db", url)
-    hsct("report", "--out", str(tmp_path / "report"), "--db", url)
-    _assert_reproduced_unless_exempt(json.loads((tmp_path / "report" / "statistics.json").read_text(encoding="utf-8")))
+    hsct("report", "--out", str(tmp_path / "report"), "--db", url, "--decisions", str(DEFAULT_DECISIONS))
+    stats = json.loads((tmp_path / "report" / "statistics.json").read_text(encoding="utf-8"))
+    assert {s["decisions"] for s in stats} == {"study/decisions.yaml"}
+    _assert_reproduced_unless_exempt(stats)
 
 
 def test_a_second_cohort_gives_what_its_truth_file_gives(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from etl.audit import DEFAULT_PUBLISHED
 from etl.audit.model import Catalog
 from etl.cli import main
+from etl.errors import EXIT_NO_DATABASE
 from etl.report import write_report
 from tests.analysis.cohort import load_records, small_cohort, sqlite_and_postgresql
 
@@ -28,9 +29,12 @@ def hsct(*args: str) -> str:
 def test_report_of_a_night_has_one_entry_per_published_id(db_url: str, tmp_path: Path) -> None:
     hsct("run", "--source", str(NIGHT), "--db", db_url)
     out = tmp_path / "report"
-    printed = hsct("report", "--out", str(out), "--db", db_url, "--decisions", str(tmp_path / "none.yaml"))
+    printed = hsct("report", "--out", str(out), "--db", db_url)  # real data: no cohort's decisions by default
     assert printed.strip().splitlines()[-1] == str(out / "report.html")
+    assert "decisions applied: none" in printed
     stats = json.loads((out / "statistics.json").read_text(encoding="utf-8"))
+    assert {s["decisions"] for s in stats} == {None}
+    assert not any(s["reason"] == "cohort choice" for s in stats)
     assert [s["id"] for s in stats] == list(Catalog.load(DEFAULT_PUBLISHED).entries)
     for s in stats:
         assert {"id", "published", "computed", "status", "note"} <= set(s)
@@ -69,5 +73,6 @@ def test_the_same_data_gives_the_same_bytes_on_sqlite_and_postgresql(tmp_path: P
 
 def test_report_without_the_views_says_to_migrate(empty_db_url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "r"), "--db", empty_db_url])
-    assert result.exit_code == 3
+    assert result.exit_code == EXIT_NO_DATABASE, result.output
     assert "hsct db upgrade" in result.output
+    assert not (tmp_path / "r").exists() and not (tmp_path / "hsct.db").exists()
