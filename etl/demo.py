@@ -95,14 +95,15 @@ def step_export(paths: DemoPaths, say: Say) -> None:
 
 
 def step_report(paths: DemoPaths, say: Say) -> None:
+    from etl.analysis import DEFAULT_DECISIONS
     from etl.report import write_report
 
     engine = make_engine(paths.url)
-    try:
-        report = write_report(engine, paths.report)
+    try:  # the demo's data is the synthetic study cohort: its decisions file applies, and the report says so
+        report = write_report(engine, paths.report, decisions=DEFAULT_DECISIONS)
     finally:
         engine.dispose()
-    say(f"reproduction report: {report.html}")
+    say(f"reproduction report (decisions applied: {report.decisions}): {report.html}")
     say(f"  statistics: {paths.report / 'statistics.json'}")
 
 

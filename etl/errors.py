@@ -4,7 +4,14 @@
 that); 2 usage error (click's own); 3 a database error; 4 an input file or
 folder could not be used (nothing was changed); 5 another run holds the lock;
 6-8 the FHIR export (below); 9 an internal error: a bug, not bad input (a
-one-line message; the traceback goes to a log file, never to the terminal).
+one-line message; the traceback goes to a log file, never to the terminal);
+10 no database to read: the SQLite file does not exist, or the database has
+no hsct schema or not the current one (`hsct db upgrade` creates and migrates
+it; only `hsct run`, `hsct db upgrade` and `hsct demo` create or migrate);
+11 a scan found something to act on (`mappings check`, `mappings unmapped`,
+`quality` on the published data): nothing was held; 12 what was asked for does
+not exist (a run, a record, a patient); 13 nothing is published yet: the
+database holds no published batch (or no patient in it) to export or report.
 """
 
 from __future__ import annotations
@@ -18,6 +25,10 @@ EXIT_DATABASE = 3
 EXIT_INPUT = 4
 EXIT_LOCKED = 5
 EXIT_INTERNAL = 9  # a bug: the message names the log file holding the traceback
+EXIT_NO_DATABASE = 10  # the database is missing or not migrated: `hsct db upgrade`
+EXIT_FINDINGS = 11  # a scan found what needs a data manager's action (unmapped values, failed checks on published data)
+EXIT_NOT_FOUND = 12  # what was asked for does not exist (a run, a record, a patient)
+EXIT_NOTHING_PUBLISHED = 13  # no published batch (or no patient) to export or report
 
 
 class HsctError(click.ClickException):
@@ -37,6 +48,18 @@ class DatabaseError(HsctError):
 
 class InputError(HsctError):
     exit_code = EXIT_INPUT
+
+
+class NoDatabaseError(HsctError):
+    """The database a read command was given does not exist, or has no hsct schema or an old one."""
+
+    exit_code = EXIT_NO_DATABASE
+
+
+class NothingPublishedError(HsctError):
+    """The database holds no published batch (or no patient in it): nothing to export or report."""
+
+    exit_code = EXIT_NOTHING_PUBLISHED
 
 
 class QualityGateError(HsctError):

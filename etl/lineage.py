@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
-from schemas.tables import RawRow
+from schemas.tables import FieldOrigin, Person, RawRow
 
 LINEAGE_SQL = """
 WITH target AS (
@@ -77,6 +77,28 @@ def lineage(conn: Connection, table_name: str, column_name: str, record_id: int,
             )
         )
     return out
+
+
+def patient_id_of(conn: Connection, code: str) -> int | None:
+    """The patient_id of a registry code in any spelling (`ТГСК-2019-014`, `HSCT-2019-0014`), or None."""
+    from etl.harmonize.identity import canonical_key
+
+    key = canonical_key(code)
+    if key is None:
+        return None
+    found = conn.execute(select(Person.patient_id).where(Person.patient_key == key)).scalar()
+    return None if found is None else int(found)
+
+
+def concepts_of(conn: Connection, table_name: str, column_name: str) -> list[str]:
+    """The concepts of a long table's column (its rows), empty for a wide table."""
+    fo = FieldOrigin.__table__
+    rows = conn.execute(
+        select(fo.c.concept_id)
+        .where(fo.c.table_name == table_name, fo.c.column_name == column_name, fo.c.concept_id != "")
+        .order_by(fo.c.concept_id)
+    )
+    return [str(c) for (c,) in rows]
 
 
 def _cell(raw: object, header: str | None) -> str | None:

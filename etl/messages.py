@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 import os
 import string
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, Protocol, cast
 
 from etl.paths import MAPPINGS_DIR
 
@@ -41,6 +42,26 @@ def catalogue(path: Path = MESSAGES_CSV) -> dict[str, dict[Lang, str]]:
                 raise ValueError(f"{path} line {line}: message {key!r} is given twice")
             out[key] = {"en": row.get("en") or "", "ru": row.get("ru") or ""}
     return out
+
+
+class Say(Protocol):
+    """How a stage tells what it is doing: by message key and parameters, rendered by the caller in
+    the language asked (`speaker`) or ignored (`silent`)."""
+
+    def __call__(self, key: str, /, **params: object) -> None: ...
+
+
+def silent(key: str, /, **params: object) -> None:
+    """A `Say` that says nothing."""
+
+
+def speaker(lang: Lang, write: Callable[[str], object]) -> Say:
+    """A `Say` writing each message, rendered in `lang`, through `write` (print, click.echo, a log)."""
+
+    def say(key: str, /, **params: object) -> None:
+        write(text(key, lang, **params))
+
+    return say
 
 
 def text(key: str, lang: Lang, /, **params: object) -> str:

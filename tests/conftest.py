@@ -32,6 +32,13 @@ def _pg_admin_url() -> str | None:
     return resolve_url(url) if url else None
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read hsct's English output unless they ask for Russian (`--lang ru`): the default language
+    otherwise follows $HSCT_LANG, hsct.toml and the locale (etl.messages.language)."""
+    monkeypatch.setenv("HSCT_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine | None]:
     url = _pg_admin_url()

@@ -2,6 +2,11 @@
 
 Each subcommand lives in a module of its own and is registered here; a
 command exists only once it works.
+
+Every command runs with the umask 077 (restored when it returns): what it creates
+(the SQLite database, its lock, FHIR exports, Data Docs, reports, the night's page
+and logs) is readable by its owner only (files 0600, folders 0700), whatever the
+umask of the shell or the scheduler that started it. The records are personal data.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import click
 
 from etl import __version__
 from etl.cli.audit import audit
+from etl.cli.console import conflicts, quarantine
 from etl.cli.db import db
 from etl.cli.demo import demo
 from etl.cli.export import export
@@ -24,11 +30,13 @@ from etl.cli.lineage import lineage
 from etl.cli.mappings import mappings
 from etl.cli.quality import quality
 from etl.cli.report import report
-from etl.cli.run import run, runs
+from etl.cli.run import run
+from etl.cli.runs import runs
 from etl.display import printable
 from etl.errors import EXIT_INTERNAL, HsctError
 
 DEBUG_VAR = "HSCT_DEBUG"  # set to 1: an internal error shows its traceback instead of exit 9
+PRIVATE_UMASK = 0o077  # files 0600, folders 0700 (module docstring)
 
 
 class _Hsct(click.Group):
@@ -36,6 +44,7 @@ class _Hsct(click.Group):
     traceback written to a private log file, so that no traceback reaches a data manager's terminal."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = os.umask(PRIVATE_UMASK)  # before any subcommand creates anything; restored for library callers
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
@@ -49,6 +58,8 @@ class _Hsct(click.Group):
                 f"input: the run changed nothing. Send {log} to the team (set {DEBUG_VAR}=1 to see the traceback)",
                 exit_code=EXIT_INTERNAL,
             ) from exc
+        finally:
+            os.umask(previous)
 
 
 def _write_traceback() -> str:
@@ -83,6 +94,8 @@ main.add_command(mappings)
 main.add_command(run)
 main.add_command(lineage)
 main.add_command(runs)
+main.add_command(quarantine)
+main.add_command(conflicts)
 main.add_command(audit)
 main.add_command(quality)
 main.add_command(export)

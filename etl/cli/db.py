@@ -44,7 +44,9 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
     """Migrate the database up to REVISION (default: heads, every branch), then load the vocabulary.
 
     The vocabulary (mappings/concepts.csv) is upserted after a migration to head,
-    so that a new code is a one-line change in the CSV.
+    so that a new code is a one-line change in the CSV. A new SQLite file is
+    created readable and writable by its owner only (0600). --db takes a URL or
+    the path of an SQLite file.
 
     \b
     Example:
@@ -70,7 +72,13 @@ def db_downgrade(revision: str, db_url: str | None) -> None:
     Example:
         hsct db downgrade base
     """
-    _run("downgrade", db_url, lambda engine: downgrade(engine, revision))
+    from etl.db.require import require_file
+
+    def _downgrade(engine: Engine) -> None:
+        require_file(engine)  # never create a database only to migrate it down
+        downgrade(engine, revision)
+
+    _run("downgrade", db_url, _downgrade)
     click.echo(f"database at {revision}: {resolve_url(db_url)}")
 
 
@@ -79,11 +87,23 @@ def db_downgrade(revision: str, db_url: str | None) -> None:
 def db_current(db_url: str | None) -> None:
     """Print the database's current migration revision ('none' before the first upgrade).
 
+    A missing SQLite file is 'none' too, and is not created.
+
     \b
     Example:
-        hsct db current --db sqlite:///hsct.db
+        hsct db current --db hsct.db
     """
-    _run("current", db_url, lambda engine: click.echo(current_revision(engine) or "none"))
+    from etl.db.engine import sqlite_file
+
+    def _current(engine: Engine) -> None:
+        path = sqlite_file(engine.url)
+        if path is not None and not path.exists():
+            click.echo("none")
+            click.echo(f"hsct db: no database file at {path.resolve()}; `hsct db upgrade` creates it", err=True)
+            return
+        click.echo(current_revision(engine) or "none")
+
+    _run("current", db_url, _current)
 
 
 @db.command("schema")

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from etl.cli.options import db_option
+from etl.cli.options import current_lang, db_option
 from etl.db import make_engine, resolve_url
-from etl.db.lock import upgrade_locked
 from etl.errors import DatabaseError
 from etl.fhir.export import ExportResult, export_fhir
 from etl.fhir.partners import get_partner
 from etl.fhir.push import push as push_bundles
 from etl.fhir.validate import MODES
+from etl.messages import text
 
 DEFAULT_PARTNER = "demo"
 partner_option = click.option(
@@ -42,7 +42,7 @@ def export() -> None:
     """
 
 
-def _summary(result: ExportResult, seconds: float) -> None:
+def _summary(result: ExportResult, seconds: float, kept: bool = True) -> None:
     scope = "everything" if result.since_run_id is None else f"changes after run {result.since_run_id}"
     click.echo(
         f"{result.partner}: {scope}, data as of run {result.up_to_run_id}: {result.patients} patients, "
@@ -51,11 +51,13 @@ def _summary(result: ExportResult, seconds: float) -> None:
     )
     for rtype, n in result.counts.items():
         click.echo(f"  {rtype:26} {n:>9}")
-    click.echo(f"validated by the R4 models: {result.validated}; written to {result.out_dir}")
+    where = f"written to {result.out_dir}" if kept else "the bundles' temporary folder was removed"
+    click.echo(f"validated by the R4 models: {result.validated}; {where}")
 
 
-def _notice(message: str) -> None:
-    click.echo(f"hsct export: {message}", err=True)
+def _notice(key: str, /, **params: object) -> None:
+    """Told, by message key, that the export waits for a running night (etl.db.lock)."""
+    click.echo(f"hsct export: {text(key, current_lang(), **params)}", err=True)
 
 
 @export.command("fhir")
@@ -72,15 +74,22 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
     With --since, only the patients changed after that run (or after the runs finished
     by that time), and DELETEs for what the partner should remove.
 
+    Only published data is exported: a database that does not exist or is not migrated
+    is refused (exit 10: `hsct db upgrade`), one with nothing published yet too (exit 13).
+    The files and folders written are readable by their owner only.
+
     \b
     Example:
         hsct export fhir --out out/berlin --format bundle --partner berlin --since 12
     """
+    from etl.db.require import require_database
+
     p = get_partner(partner)
     engine = make_engine(resolve_url(db_url))
     start = time.perf_counter()
     try:
-        upgrade_locked(engine)
+        # a full export of nothing is refused (exit 13); --since with no change is an empty delta
+        require_database(engine, published=True, patients=since is None, wait=True, notice=_notice)
         result = export_fhir(engine, p, out_dir, fmt, since=since, validate=validate, notice=_notice)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"the export failed: {exc.__class__.__name__}: {exc}") from exc
@@ -92,7 +101,11 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
 @export.command("push")
 @partner_option
 @click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Keep the bundles here (default: temp)."
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep the bundles here (default: a temporary folder, removed after).",
 )
 @click.option(
     "--url", default=None, help="Send to this FHIR endpoint instead of the partner's base_url (a test server)."
@@ -103,6 +116,10 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
     """Send the partner's FHIR server what changed since its last acknowledged push, as
     transaction Bundles, retrying on 5xx and time-outs; record what it acknowledged.
 
+    Without --out the bundles are written to a private temporary folder, removed when the
+    push ends (whether it succeeded or not). Exit 10 on a missing or unmigrated database,
+    13 when nothing is published yet.
+
     \b
     Example:
         hsct export push --partner demo
@@ -110,16 +127,18 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
     p = get_partner(partner)
     if url:
         p = replace(p, base_url=url.rstrip("/"))
+    from etl.db.require import require_database
+
     engine = make_engine(resolve_url(db_url))
     start = time.perf_counter()
     try:
-        upgrade_locked(engine)
+        require_database(engine, published=True, wait=True, notice=_notice)
         result = push_bundles(engine, p, out_dir, validate=validate)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"the push failed: {exc.__class__.__name__}: {exc}") from exc
     finally:
         engine.dispose()
-    _summary(result.export, time.perf_counter() - start)
+    _summary(result.export, time.perf_counter() - start, kept=out_dir is not None)
     click.echo(
         f"pushed to {p.base_url}: {result.sent} bundles sent, {result.skipped} already acknowledged, "
         f"{result.attempts} requests"

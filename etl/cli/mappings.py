@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from etl.errors import EXIT_QUALITY_GATE, InputError
+from etl.errors import EXIT_FINDINGS, InputError
 from etl.paths import MAPPINGS_DIR
 
 _folder_option = click.option(
@@ -41,7 +41,7 @@ def mappings() -> None:
 def mappings_check(mappings_dir: Path) -> None:
     """Validate the mapping files: no spelling mapped to two targets within a domain or
     feed, every target a concept of concepts.csv, every concept reachable, every field
-    parsed. Exit 1 with the list of problems.
+    parsed. Exit 11 with the list of problems.
 
     \b
     Example:
@@ -57,7 +57,7 @@ def mappings_check(mappings_dir: Path) -> None:
     click.echo(f"{len(problems)} problem(s):", err=True)
     for problem in problems:
         click.echo(f"  - {problem}", err=True)
-    raise SystemExit(EXIT_QUALITY_GATE)
+    raise SystemExit(EXIT_FINDINGS)
 
 
 @mappings.command("unmapped")
@@ -71,7 +71,7 @@ def mappings_check(mappings_dir: Path) -> None:
 @_folder_option
 def mappings_unmapped(source: Path, csv_out: Path | None, mappings_dir: Path) -> None:
     """List every header and coded value of the feed files in --source that no mapping
-    knows, with counts and an example file and row. Exit 1 if anything is unmapped.
+    knows, with counts and an example file and row. Exit 11 if anything is unmapped.
 
     Add each listed spelling to mappings/headers.yaml or mappings/values/<domain>.yaml.
 
@@ -101,4 +101,4 @@ def mappings_unmapped(source: Path, csv_out: Path | None, mappings_dir: Path) ->
             where = f"{row.feed}" + (f".{row.field} [{row.domain}]" if row.field else "")
             click.echo(f"  {where}: {row.value!r} x{row.count} (e.g. {row.example_file} row {row.example_row})")
     click.echo(f"\n{len(report.items)} unmapped item(s) in {report.files} file(s)")
-    raise SystemExit(EXIT_QUALITY_GATE)
+    raise SystemExit(EXIT_FINDINGS)

@@ -9,9 +9,10 @@ from etl.messages import Lang, language
 db_option = click.option(
     "--db",
     "db_url",
-    metavar="URL",
+    metavar="URL|PATH",
     default=None,
-    help="Database URL (default: $HSCT_DATABASE_URL, else sqlite:///hsct.db in the working directory).",
+    help="Database URL (postgresql://..., sqlite:///...) or the path of an SQLite file (default: "
+    "$HSCT_DATABASE_URL, else hsct.db in the working directory).",
 )
 
 

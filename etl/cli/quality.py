@@ -10,8 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
 from etl.db import make_engine, resolve_url
-from etl.db.lock import upgrade_locked
-from etl.errors import DatabaseError, InputError, QualityGateError
+from etl.errors import EXIT_FINDINGS, DatabaseError, HsctError, InputError
 from etl.quality import QualityCheck, QualityReport, publication, store_report
 from etl.quality.docs import DOCS_FOLDER
 from etl.quality.show import failed_results, latest_completed_run, latest_quality_run
@@ -34,12 +33,12 @@ def _check_now(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
         run_id = latest_completed_run(conn)
         quality = QualityCheck()
         quality.harmonized(conn, run_id)
-        quality.docs(out)
+        quality.docs(out, run_id, "quality")
         store_report(conn, quality.report, run_id, "quality")
     click.echo(f"checked the published data (row accounting of run {run_id if run_id is not None else '-'})")
     _print_report(quality.report)
     if not quality.report.success:
-        raise QualityGateError("a blocking check fails on the published data; see the failures above")
+        raise HsctError("a blocking check fails on the published data; see the failures above", exit_code=EXIT_FINDINGS)
 
 
 def _show(engine, run_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -92,10 +91,14 @@ def quality(
 
     Without options: the harmonized checks of expectations/checks.csv run on
     the current (published) tables; the results are stored and rendered as
-    GX Data Docs in --out; exit 1 when a blocking check fails. --run RUN shows
+    GX Data Docs in --out; exit 11 when a blocking check fails there. --run RUN shows
     what the checks found for a nightly run and whether its batch is published
     or held. --publish RUN loads a held batch from the raw layer after review
     and records who decided (--by, default the OS user) and why (--note).
+
+    The database must exist and be migrated (else exit 10: `hsct db upgrade`);
+    checking the published data needs a published batch with patients (else
+    exit 13). The Data Docs are readable by their owner only.
 
     \b
     Example:
@@ -103,9 +106,12 @@ def quality(
         hsct quality --run 12
         hsct quality --publish 12 --by "A. Petrova" --note "MRD values confirmed with the lab"
     """
+    from etl.db.require import require_database
+
     engine = make_engine(resolve_url(db_url))
     try:
-        upgrade_locked(engine)
+        # reads (and --publish loads) an existing, migrated database; checking the published data needs some
+        require_database(engine, published=show_run is None and publish is None, patients=True)
         if show_run is not None:
             _show(engine, show_run)
         elif publish is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from sqlalchemy import Engine, text
 
 from etl.db.migrate import at_head, upgrade
 from etl.errors import EXIT_LOCKED, HsctError
+from etl.messages import Say, silent
 
 ADVISORY_KEY = 0x4853  # "HS"; the second key is the schema's hash
 
@@ -32,7 +33,7 @@ class RunLockedError(HsctError):
     exit_code = EXIT_LOCKED
 
 
-Notice = Callable[[str], None]
+Notice = Say  # told, by message key, that the caller waits for the lock
 
 
 @contextmanager
@@ -42,7 +43,7 @@ def run_lock(
     """Hold the database's run lock (exclusive; `shared` for a consistent read). Without `wait`, a lock
     held by another process is refused with RunLockedError (exit 5); with it, `notice` is told that
     the caller waits before it blocks."""
-    say = notice or (lambda _msg: None)
+    say = notice or silent
     if engine.dialect.name == "postgresql":
         with _pg_lock(engine, wait, shared, say):
             yield
@@ -51,7 +52,6 @@ def run_lock(
             yield
 
 
-WAITING = "another hsct run holds the database; waiting for it to finish"
 
 
 def upgrade_locked(engine: Engine, revision: str = "heads") -> None:
@@ -77,7 +77,7 @@ def _pg_lock(engine: Engine, wait: bool, shared: bool, say: Notice) -> Iterator[
         ).scalar():
             if not wait:
                 raise _refused(f"the lock on {engine.url.render_as_string()}")
-            say(WAITING)
+            say("lock.waiting", holder="")
             conn.execute(text(f"SELECT pg_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
         conn.commit()
         try:
@@ -103,7 +103,7 @@ def _file_lock(engine: Engine, wait: bool, shared: bool, say: Notice) -> Iterato
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             if not wait:
                 raise _refused(f"{path} (pid {holder})") from None
-            say(f"{WAITING} (pid {holder})")
+            say("lock.waiting", holder=f"(pid {holder})")
             fcntl.flock(fd, mode)
         if not shared:  # the holder's pid, for the message of a refused run
             os.ftruncate(fd, 0)

@@ -35,14 +35,14 @@ class QualityReport:
         lines = []
         for r in [*self.blocking_failures, *self.warning_failures]:
             where = f"{r.check.layer}.{r.check.frame}" + (f".{r.check.field}" if r.check.field else "")
-            lines.append(f"{r.check.severity:8} {r.check.check_id} ({where}): {r.observed_value}{_example(r.sample)}")
+            lines.append(f"{r.check.severity:8} {r.check.check_id} ({where}): {r.observed_value}{example(r.sample)}")
         return lines
 
     def held_reason(self) -> str:
         return "; ".join(f"{r.check.check_id}: {r.observed_value}" for r in self.blocking_failures)[:4000]
 
 
-def _example(sample: list[dict[str, Any]]) -> str:
+def example(sample: list[dict[str, Any]]) -> str:
     """The failing rows, as a data manager reads them: a file and row, a missing feed, a deletion count."""
     if not sample:
         return ""

@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +52,7 @@ from etl.load.labs import attach_patients, load_labs, stack_labs
 from etl.load.patients import load_patients
 from etl.load.raw import store_raw
 from etl.load.sync import stored_all_max
+from etl.messages import Say, silent
 from etl.quality import GATE, QualityCheck, QualityReport, record_publication, store_report
 from etl.quality.catalog import read_checks
 from etl.run.bookkeeping import finish_run, start_run
@@ -71,7 +72,8 @@ from schemas.tables import (
 
 UNREADABLE_FILE = "unreadable_file"
 UNKNOWN_PATIENT = "unknown_patient"
-Progress = Callable[[str], None]
+Progress = Say  # the run tells its progress by message key and parameters (mappings/messages.csv)
+Note = tuple[str, dict[str, object]]  # a message key and its parameters
 
 
 @dataclass
@@ -86,8 +88,8 @@ class FileSummary:
     error: str | None = None
     unknown_headers: list[str] = field(default_factory=list)
     repeated_headers: list[str] = field(default_factory=list)  # fields read from several columns
-    notes: list[str] = field(default_factory=list)  # how the file was read: a sep= line, a title above the header
-    rejections: list[str] = field(default_factory=list)  # the first quarantined rows, one line each
+    notes: list[Note] = field(default_factory=list)  # how the file was read: a sep= line, a title above the header
+    rejections: list[dict[str, object]] = field(default_factory=list)  # the first quarantined rows
     rejected_rows: int = 0  # quarantined rows with their reasons (every one, `rejections` shows the first)
 
 
@@ -117,7 +119,7 @@ class RunSummary:
     quality: QualityReport | None = None
     clock: StageClock = field(default_factory=StageClock)
     changes: dict[str, TableChange] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # why nothing was deleted, and the like
+    notes: list[Note] = field(default_factory=list)  # why nothing was deleted, and the like
 
     @property
     def published(self) -> bool:
@@ -175,7 +177,7 @@ def run_night(
     The quality gate decides whether the batch is published (`summary.published`);
     `docs_dir`: where to render the GX Data Docs (none when None).
     """
-    say = progress or (lambda _msg: None)
+    say = progress or silent
     with run_lock(engine, wait, notice=say):
         if not at_head(engine):  # under the lock: two runs on a new database do not both create it
             upgrade(engine)
@@ -242,10 +244,10 @@ def _run(
         account(conn, run_id, work)  # the night's rejections and accounting are kept all the same
         record_changes(conn, run_id, summary)  # what the held batch would have changed
         record_publication(conn, run_id, "held", GATE, "a blocking check failed", report.held_reason())
-        say(f"quality gate: {len(report.blocking_failures)} blocking check(s) failed; the batch is held")
+        say("run.progress.held", failures=len(report.blocking_failures))
     with clock.stage("quality"):
         if docs_dir is not None:
-            quality.docs(docs_dir)
+            quality.docs(docs_dir, run_id)
         store_report(conn, report, run_id, "run")
     _pause_for_tests(say)
     finish_run(conn, run_id, summary.totals, "completed", None)
@@ -267,7 +269,7 @@ def harmonize_and_store(
             result = harmonize_table(item.table, vocab, today)  # type: ignore[arg-type]
         with clock.stage("load"):
             _store(conn, item, result, None)
-        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(result.records)} harmonized")
+        say("run.progress.file", file=item.summary.name, rows=item.summary.rows_in, harmonized=len(result.records))
 
 
 def load_batch(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary, say: Progress) -> None:
@@ -305,17 +307,13 @@ def load_registry(conn: Connection, run_id: int, work: list[_FileWork], summary:
         return
     complete = all(_whole(w, unnamed_rows_count=True) for w in feeds)
     if not complete:
-        note = (
-            "a registry file could not be read, has no patient-code column or no row, may have been cut short, or "
-            "holds a row whose patient code cannot be read: no patient is deleted tonight"
-        )
-        summary.notes.append(note)
-        say(note)
+        summary.notes.append(("run.note.no_patient_deleted", {}))
+        say("run.note.no_patient_deleted")
     _load_registry(conn, run_id, registry, summary, complete, say)
     for item in registry:
         item.records = None  # loaded: the laboratory night needs the memory
     release_memory()
-    say(f"patients: {summary.patients} in the registry, {summary.changed_patients} changed")
+    say("run.progress.patients", patients=summary.patients, changed=summary.changed_patients)
 
 
 def load_lab_results(conn: Connection, run_id: int, work: list[_FileWork], summary: RunSummary) -> None:
@@ -349,7 +347,7 @@ def _pause_for_tests(say: Progress) -> None:
     """HSCT_PAUSE_BEFORE_COMMIT=<seconds>: hold the finished, uncommitted run (kill and lock tests)."""
     seconds = float(os.environ.get("HSCT_PAUSE_BEFORE_COMMIT") or 0)
     if seconds > 0:
-        say(f"pausing {seconds:g} s before commit (HSCT_PAUSE_BEFORE_COMMIT)")
+        say("run.progress.pausing", seconds=f"{seconds:g}")
         time.sleep(seconds)
 
 
@@ -376,7 +374,8 @@ def _receive(
         item.code_cells = ready.code_cells
         with clock.stage("load"):
             _store(conn, item, ready.result, ready.cells)
-        say(f"{item.summary.name}: {item.summary.rows_in} rows, {len(ready.result.records)} harmonized")
+        harmonized = len(ready.result.records)
+        say("run.progress.file", file=item.summary.name, rows=item.summary.rows_in, harmonized=harmonized)
         del ready  # its cells are stored: their memory goes
         release_memory()
     with clock.stage("quality"):
@@ -396,7 +395,7 @@ def _received(ready: PreparedFile, say: Progress, clock: StageClock) -> _FileWor
     item = _FileWork(source, FileSummary(source.name, source.feed), table=ready.table)
     if ready.table is None:
         item.summary.status, item.summary.error = "unreadable", ready.error
-        say(f"{source.name}: cannot be read ({ready.error}); skipped, the other files go on")
+        say("run.progress.unreadable", file=source.name, error=ready.error)
     return item
 
 
@@ -423,13 +422,19 @@ def _store(
     item.records = records
 
 
-def file_notes(table: RawTable) -> list[str]:
+def file_notes(table: RawTable) -> list[Note]:
     """How a file was read, where a data manager should know: the delimiter hint, the lines above the
-    header, an encoding guessed or lines in another encoding."""
-    notes = [w for w in table.warnings if "sep=" in w or "guess" in w]
+    header, an encoding guessed or not the feed's."""
+    notes: list[Note] = []
+    if table.delimiter is not None and any("sep=" in w for w in table.warnings):
+        notes.append(("run.note.sep_line", {"delimiter": table.delimiter}))
+    if any("guess" in w for w in table.warnings):
+        notes.append(("run.note.encoding_guessed", {"encoding": table.encoding}))
+    if any("expected in UTF-8" in w for w in table.warnings):
+        notes.append(("run.note.encoding_not_contract", {"encoding": table.encoding}))
     if table.preamble:
-        lines = "; ".join(f"line {n}: {text[:80]!r}" for n, text in table.preamble[:3])
-        notes.append(f"the header is on line {table.header_row}; above it (not data): {lines}")
+        lines = "; ".join(f"{n}: {text[:80]!r}" for n, text in table.preamble[:3])
+        notes.append(("run.note.preamble", {"header_row": table.header_row, "lines": lines}))
     return notes
 
 
@@ -476,9 +481,8 @@ def _load_registry(
         if not dups.unique.empty:
             frames.append(dups.unique)
     if not frames:
-        note = "the registry files yield no usable row tonight: the patients stay as they were, none is deleted"
-        summary.notes.append(note)
-        say(note)
+        summary.notes.append(("run.note.no_usable_registry_row", {}))
+        say("run.note.no_usable_registry_row")
         summary.patients = int(conn.execute(select(func.count()).select_from(Person.__table__)).scalar() or 0)
         return
     rows = pd.concat(frames, ignore_index=True)
@@ -583,8 +587,7 @@ def _load_labs(
         item.outcome.update({int(r): "loaded" for r in known["row_number"] if int(r) not in item.outcome})
         frames.append(known)
     if not complete:
-        note = "a lab file could not be read, may be cut short or yields no usable row: no lab result deleted tonight"
-        summary.notes.append(note)
+        summary.notes.append(("run.note.no_lab_result_deleted", {}))
     names = [w.rejected_names for w in labs if w.rejected_names is not None and not w.rejected_names.empty]
     kept = pd.concat(names, ignore_index=True) if names else None
     stacked = stack_labs(frames) if frames else pd.DataFrame()
@@ -684,14 +687,19 @@ def _finish_file(conn: Connection, run_id: int, item: _FileWork, record_file: bo
 SHOWN_REJECTIONS = 10  # quarantined rows listed per file in the run summary
 
 
-def _rejection_lines(issues: pd.DataFrame) -> list[str]:
-    """The first quarantined rows as `row N, column 'C': reason: message`."""
-    lines = []
-    for r in issues.sort_values("row_number", kind="stable").head(SHOWN_REJECTIONS).itertuples(index=False):
-        where = f"row {int(r.row_number)}" if int(r.row_number) else "whole file"
-        column = f", column {r.column_name!r}" if r.column_name else ""
-        lines.append(f"{where}{column}: {r.reason_code}: {r.message}")
-    return lines
+def _rejection_lines(issues: pd.DataFrame) -> list[dict[str, object]]:
+    """The first quarantined rows: row, column, cell, reason code and the recorded detail."""
+    first = issues.sort_values("row_number", kind="stable").head(SHOWN_REJECTIONS)
+    return [
+        {
+            "row": int(r.row_number),
+            "column": r.column_name or "",
+            "value": None if pd.isna(r.raw_value) else str(r.raw_value),
+            "reason": r.reason_code,
+            "detail": r.message,
+        }
+        for r in first.itertuples(index=False)
+    ]
 
 
 def _store_issues(conn: Connection, run_id: int, item: _FileWork) -> None:

@@ -18,6 +18,7 @@ from etl.db.lock import run_lock
 from etl.errors import EXIT_USAGE, HsctError, InputError
 from etl.harmonize.vocab import load_vocabulary
 from etl.load.concepts import sync_concepts
+from etl.messages import silent
 from etl.quality import QualityCheck, QualityReport, publication, record_publication, store_report
 from etl.run.nightly import (
     Progress,
@@ -49,7 +50,7 @@ def publish_run(
     docs_dir: Path | None = None,
 ) -> PublishResult:
     """Make the live tables hold run `run_id`'s batch; refuses unless it is the newest held batch."""
-    say = progress or (lambda _msg: None)
+    say = progress or silent
     with run_lock(engine, wait):
         sync_concepts(engine)
         vocab = load_vocabulary()
@@ -79,7 +80,7 @@ def publish_run(
             quality = QualityCheck()
             quality.harmonized(conn, run_id)
             if docs_dir is not None:
-                quality.docs(docs_dir)
+                quality.docs(docs_dir, run_id, "publish")
             store_report(conn, quality.report, run_id, "publish")
             record_publication(conn, run_id, "published", decided_by, note)
             summary.quality = quality.report

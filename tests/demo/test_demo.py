@@ -30,4 +30,9 @@ def test_demo_goes_from_feeds_to_report(tmp_path: Path) -> None:
     statuses = {s["status"] for s in stats}
     assert statuses <= {"reproduced", "differs", "not computable"}
     assert sum(s["status"] == "reproduced" for s in stats) > 100
+    # the demo's data is the synthetic study cohort: its decisions file applies, and the report names it
+    assert {s["decisions"] for s in stats} == {"study/decisions.yaml"}
+    assert any(s["reason"] == "cohort choice" for s in stats)
+    assert 'id="decisions"' in (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "decisions applied: study/decisions.yaml" in out
     assert list((tmp_path / "fhir-ndjson").glob("*.ndjson"))

@@ -40,7 +40,7 @@ def test_check_catches_a_synonym_mapped_to_two_concepts(mappings_copy: Path) -> 
     text = path.read_text(encoding="utf-8").replace("matched_unrelated: [", "matched_unrelated: [ГАПЛО, ")
     path.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["mappings", "check", "--mappings", str(mappings_copy)])
-    assert result.exit_code == 1
+    assert result.exit_code == 11
     assert "donor_type.yaml" in result.output
     assert "'haplo'" in result.output and "'matched_unrelated'" in result.output
     with pytest.raises(MappingError):
@@ -60,7 +60,7 @@ def test_check_catches_an_unknown_target_and_an_unreachable_concept(mappings_cop
     text = path.read_text(encoding="utf-8").replace("pbsc:", "cord_blood: [пуповинная кровь]\n  pbsx:")
     path.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["mappings", "check", "--mappings", str(mappings_copy)])
-    assert result.exit_code == 1
+    assert result.exit_code == 11
     assert "cord_blood" in result.output and "pbsx" in result.output
     assert "['pbsc'] of concepts.csv have no spelling" in result.output
 
@@ -106,7 +106,7 @@ def test_unmapped_lists_headers_and_values_with_an_example(tmp_path: Path) -> No
     (source / "labs_2026-01-05.csv").write_text(labs, encoding="utf-8")
     out = tmp_path / "unmapped.csv"
     result = CliRunner().invoke(main, ["mappings", "unmapped", "--source", str(source), "--csv", str(out)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 11, result.output
     assert "'Любимый цвет'" in result.output
     assert "registry_ru.donor_type [donor_type]: 'тётя' x2 (e.g. registry_ru_2026-01-05.csv row 3)" in result.output
     for value in ("'МОБ?'", "'может'", "'V'", "'Ferritin'", "'ng/mL'"):

@@ -1,0 +1,119 @@
+"""`hsct quarantine` and `hsct conflicts`: what a night rejected and where the feeds disagreed, without SQL."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from etl.cli.options import current_lang, db_option
+from etl.errors import EXIT_NOT_FOUND, HsctError
+from etl.messages import Lang, text
+
+
+@click.command("quarantine")
+@click.option("--run", "run_id", type=int, default=None, help="The run (default: the last one).")
+@click.option("--last", is_flag=True, help="The last run (the default).")
+@click.option("--file", "file_name", default=None, help="Only files whose name contains this.")
+@click.option("--reason", default=None, help="Only this reason code (e.g. invalid_date).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write to this file.")
+@db_option
+def quarantine(
+    run_id: int | None, last: bool, file_name: str | None, reason: str | None, fmt: str, out: Path | None,
+    db_url: str | None,
+) -> None:  # fmt: skip
+    """The rows a run rejected: file, sheet, row, column, the cell as written, the reason and what to do.
+
+    A re-run of the same file lists its rejected rows again. --format xlsx writes the workbook to send
+    back to the clinic: one sheet per source file, the original row's cells beside the reason, the
+    faulty cells in red (--out is required).
+
+    \b
+    Example:
+        hsct quarantine --last --reason invalid_date
+        hsct --lang ru quarantine --run 12 --format xlsx --out quarantine-12.xlsx
+    """
+    from etl.console.quarantine import as_csv, as_table, last_run, rejections, write_workbook
+    from etl.db import make_engine, resolve_url
+
+    lang = current_lang()
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError(text("error.xlsx_needs_out", lang))
+    engine = make_engine(resolve_url(db_url))
+    try:
+        with engine.connect() as conn:
+            run = run_id if run_id is not None and not last else last_run(conn)
+            if run is None:
+                raise HsctError(text("error.no_runs", lang), exit_code=EXIT_NOT_FOUND)
+            found = rejections(conn, run, lang, file=file_name, reason=reason)
+            if fmt == "xlsx":
+                assert out is not None
+                write_workbook(conn, found, out, lang)
+                click.echo(text("console.quarantine.written", lang, path=out, rows=len(found), run=run))
+                return
+    finally:
+        engine.dispose()
+    body = as_csv(found, lang) if fmt == "csv" else as_table(found, lang) + "\n"
+    if out is not None:
+        out.write_text(body, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        click.echo(text("console.quarantine.written", lang, path=out, rows=len(found), run=run))
+    else:
+        if fmt == "table":
+            click.echo(text("console.quarantine.title", lang, run=run, rows=len(found)))
+        click.echo(body, nl=False)
+
+
+@click.command("conflicts")
+@click.option("--run", "run_id", type=int, default=None, help="Only the conflicts between rows of this run's files.")
+@click.option("--patient", default=None, metavar="CODE", help="Only this patient (a registry code, any spelling).")
+@db_option
+def conflicts(run_id: int | None, patient: str | None, db_url: str | None) -> None:
+    """The merge conflicts: a field on which the two registry feeds disagreed, both values with their
+    file and row, the value kept and why.
+
+    \b
+    Example:
+        hsct conflicts --patient ТГСК-2019-014
+    """
+    from etl.console.runs import conflicts as find
+    from etl.db import make_engine, resolve_url
+
+    lang = current_lang()
+    engine = make_engine(resolve_url(db_url))
+    try:
+        with engine.connect() as conn:
+            found = find(conn, run_id, patient)
+    finally:
+        engine.dispose()
+    click.echo(text("console.conflicts.title", lang, count=len(found)))
+    for c in found:
+        click.echo(
+            text(
+                "console.conflicts.line",
+                lang,
+                patient=c.patient,
+                field=c.field,
+                kept=c.kept_value,
+                kept_at=c.kept_at,
+                discarded=c.discarded_value,
+                discarded_at=c.discarded_at,
+                reason=_reason(c.reason, lang),
+            )
+        )
+
+
+NEWER_EDIT = re.compile(r"^newer edit wins \((?P<kept>.*) over (?P<discarded>.*)\)$")
+
+
+def _reason(reason: str, lang: Lang) -> str:
+    """The merge's recorded reason (etl.harmonize.merge) in the language asked."""
+    found = NEWER_EDIT.match(reason)
+    if found is None:
+        return reason
+    times = {
+        k: text("console.conflicts.no_edit_time", lang) if v == "no edit time" else v
+        for k, v in found.groupdict().items()
+    }
+    return text("console.conflicts.newer_edit", lang, **times)
