@@ -10,14 +10,37 @@ from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, RENDERERS, run_audit, su
 
 
 @click.command()
-@click.option("--published", "published_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_PUBLISHED, show_default=True, help="The catalog of published statistics.")
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_RULES, show_default=True, help="The relations to check.")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True,
-              help="text (inconsistent first, with the arithmetic) or json (one object per finding).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report here instead of standard output.")
+@click.option(
+    "--published",
+    "published_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_PUBLISHED,
+    show_default=True,
+    help="The catalog of published statistics.",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    help="The relations to check.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="text (inconsistent first, with the arithmetic) or json (one object per finding).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report here instead of standard output.",
+)
 def audit(published_path: Path, rules_path: Path, fmt: str, out_path: Path | None) -> None:
     """Audit the paper's figures for internal consistency, from the figures alone.
 

@@ -10,11 +10,20 @@ from etl.errors import EXIT_INPUT, HsctError
 
 
 @click.command("generate")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the night into (created if missing).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the night into (created if missing).",
+)
 @click.option("--seed", default=20240101, show_default=True, type=int, help="Seed of the generator.")
-@click.option("--patients", default=None, type=click.IntRange(min=1),
-              help="Cohort size; default is the 55-patient study cohort that reproduces the published statistics.")
+@click.option(
+    "--patients",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Cohort size; default is the 55-patient study cohort that reproduces the published statistics.",
+)
 @click.option("--inject-errors", is_flag=True, help="Add one bad row of each kind and a damaged file, with a manifest.")
 def generate(out: Path, seed: int, patients: int | None, inject_errors: bool) -> None:
     """Write a synthetic night: registry_ru (.xlsx, .csv), registry_en, labs, and truth/.

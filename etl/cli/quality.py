@@ -8,9 +8,13 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from etl.cli.options import db_option
+from etl.cli.options import current_lang, db_option
+from etl.cli.run import write_page
+from etl.console import default_pages_dir
 from etl.db import make_engine, resolve_url
+from etl.display import printable
 from etl.errors import EXIT_FINDINGS, DatabaseError, HsctError, InputError
+from etl.messages import text
 from etl.quality import QualityCheck, QualityReport, publication, store_report
 from etl.quality.docs import DOCS_FOLDER
 from etl.quality.show import failed_results, latest_completed_run, latest_quality_run
@@ -78,6 +82,13 @@ def _show(engine, run_id: int) -> None:  # type: ignore[no-untyped-def]
 @click.option("--by", "decided_by", metavar="NAME", help="Who decides to publish (default: the OS user).")
 @click.option("--note", metavar="TEXT", help="Why the batch is published despite its failures.")
 @click.option("--wait", is_flag=True, help="With --publish: wait for a running job instead of refusing.")
+@click.option(
+    "--pages",
+    "pages_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="With --publish: folder of the night pages, rewritten to show the publication (default as hsct run).",
+)
 def quality(
     db_url: str | None,
     out: Path,
@@ -86,6 +97,7 @@ def quality(
     decided_by: str | None,
     note: str | None,
     wait: bool,
+    pages_dir: Path | None,
 ) -> None:
     """Run the data-quality checks on the published data, show a run's results, or publish a held batch.
 
@@ -94,7 +106,8 @@ def quality(
     GX Data Docs in --out; exit 11 when a blocking check fails there. --run RUN shows
     what the checks found for a nightly run and whether its batch is published
     or held. --publish RUN loads a held batch from the raw layer after review
-    and records who decided (--by, default the OS user) and why (--note).
+    and records who decided (--by, default the OS user) and why (--note), and
+    rewrites the run's night page to show it published.
 
     The database must exist and be migrated (else exit 10: `hsct db upgrade`);
     checking the published data needs a published batch with patients (else
@@ -119,6 +132,8 @@ def quality(
             result = publish_run(engine, publish, decided_by=who, note=note, wait=wait, docs_dir=out)
             click.echo(f"run {publish}: batch published by {who}; the views and exports now serve it")
             _print_report(result.quality)
+            page = write_page(engine, publish, pages_dir or default_pages_dir(resolve_url(db_url)), current_lang())
+            click.echo(text("run.page", current_lang(), path=printable(page)))
         else:
             _check_now(engine, out)
     except SQLAlchemyError as exc:

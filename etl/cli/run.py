@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 import psycopg
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import current_lang, db_option
+from etl.console import default_pages_dir, write_night_page
 from etl.console.summary import print_quality, print_summary
 from etl.db import make_engine, resolve_url
 from etl.display import printable
@@ -19,6 +21,7 @@ from etl.extract import scan
 from etl.messages import Lang, text
 from etl.quality.docs import default_docs_dir
 from etl.run.nightly import RunSummary, run_night
+from schemas.tables import EtlRun
 
 
 class _Progress:
@@ -58,7 +61,16 @@ class _Progress:
 @click.option(
     "--no-docs", is_flag=True, help="Do not render the Data Docs (the checks run and their results are stored)."
 )
-def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None, no_docs: bool) -> None:
+@click.option(
+    "--pages",
+    "pages_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for the night page (default: night-pages beside the SQLite file, else ./night-pages).",
+)
+def run(
+    source: Path, db_url: str | None, wait: bool, docs_dir: Path | None, no_docs: bool, pages_dir: Path | None
+) -> None:
     """Run the nightly ETL: read the folder's feeds, harmonize, load; print a summary per file.
 
     The database is migrated to the current schema first. Quarantined rows are
@@ -66,7 +78,9 @@ def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None, no_
     non-zero with the reason. The data-quality checks (expectations/checks.csv)
     run on the raw files and on the loaded data; a blocking failure holds the
     batch (the live tables keep the last published one), lists what failed and
-    exits 1; `hsct quality --publish RUN` publishes it after review.
+    exits 1; `hsct quality --publish RUN` publishes it after review. Every run
+    that starts, failed ones too, writes its night page (one static HTML file,
+    both languages, no network): its path is the last line printed.
 
     \b
     Example:
@@ -83,6 +97,8 @@ def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None, no_
     url = resolve_url(db_url)
     engine = make_engine(url)
     docs = None if no_docs else docs_dir or default_docs_dir(url)
+    pages = pages_dir or default_pages_dir(url)
+    before = latest_run_id(engine)
     try:
         progress = _Progress(len(found.files) * 2 + 2, lang)
         try:
@@ -90,18 +106,53 @@ def run(source: Path, db_url: str | None, wait: bool, docs_dir: Path | None, no_
         finally:
             progress.close()
     except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:  # the bulk paths use the drivers directly
+        _page_of_failed_run(engine, before, pages, lang)
+        engine.dispose()
         raise DatabaseError(f"the run failed and changed nothing: {exc.__class__.__name__}: {exc}") from exc
+    except Exception:
+        _page_of_failed_run(engine, before, pages, lang)
+        engine.dispose()
+        raise
+    try:
+        print_summary(summary, lang, click.echo)
+        page = write_page(engine, summary.run_id, pages, lang)
     finally:
         engine.dispose()
-    print_summary(summary, lang, click.echo)
-    report_quality(summary, lang)
+    report_quality(summary, lang, page)
 
 
-def report_quality(summary: RunSummary, lang: Lang) -> None:
-    """The checks' outcome; exit 1 (the gate) when a blocking check failed."""
-    report = summary.quality
-    if report is None:
+def write_page(engine: Engine, run_id: int, pages: Path, lang: Lang) -> Path:
+    """Write the run's night page (etl.console) and return its path."""
+    with engine.connect() as conn:
+        return write_night_page(conn, run_id, pages, lang)
+
+
+def _page_of_failed_run(engine: Engine, before: int | None, pages: Path, lang: Lang) -> None:
+    """The page of a run that failed after it was recorded (the failure itself is re-raised by the caller);
+    nothing when the run never started or the database cannot be read."""
+    try:
+        run_id = latest_run_id(engine)
+        if run_id is not None and run_id != before:
+            page = write_page(engine, run_id, pages, lang)
+            click.echo(text("run.page", lang, path=printable(page)), err=True)
+    except Exception:  # the run's own error is the one to report
         return
-    print_quality(report, lang, click.echo)
-    if not report.success:
+
+
+def latest_run_id(engine: Engine) -> int | None:
+    """The newest run's id, None when there is none (or no run table yet)."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.max(EtlRun.run_id))).scalar()
+    except SQLAlchemyError:
+        return None
+
+
+def report_quality(summary: RunSummary, lang: Lang, page: Path) -> None:
+    """The checks' outcome and the night page's path; exit 1 (the gate) when a blocking check failed."""
+    report = summary.quality
+    if report is not None:
+        print_quality(report, lang, click.echo)
+    click.echo(text("run.page", lang, path=printable(page)))
+    if report is not None and not report.success:
         raise QualityGateError(text("run.held_error", lang, run=summary.run_id))
