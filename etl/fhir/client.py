@@ -5,6 +5,7 @@ with its id, so a retry after a success whose answer was lost changes nothing.""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ class PermanentFailure(Exception):
     pass
 
 
+OnRetry = Callable[[int, int, float, str], None]  # (attempt about to be sent, attempts allowed, wait in s, why)
+
+
 @dataclass
 class FhirClient:
     base_url: str
@@ -25,6 +29,7 @@ class FhirClient:
     retries: int = 5
     backoff_s: float = 0.5
     attempts: int = 0  # requests sent, retries included
+    on_retry: OnRetry | None = None  # told before each retry what is retried and why (the push's progress)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -34,7 +39,10 @@ class FhirClient:
         last = ""
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(min(self.backoff_s * 2 ** (attempt - 1), 30.0))
+                wait = min(self.backoff_s * 2 ** (attempt - 1), 30.0)
+                if self.on_retry is not None:
+                    self.on_retry(attempt + 1, self.retries + 1, wait, last)
+                time.sleep(wait)
             self.attempts += 1
             try:
                 r = self.session.post(

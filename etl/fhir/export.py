@@ -35,6 +35,7 @@ from etl.fhir.partners import Partner
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.validate import Validator
 from etl.fhir.writers import DELETED, NdjsonWriter, make_writer, write_manifest
+from etl.messages import silent
 from schemas.export import ExportBatch, ExportLedger
 
 CHUNK = 2000  # patients per chunk
@@ -98,7 +99,7 @@ def export_fhir(
     The export reads one consistent state: it holds the run lock in shared mode (waiting for a run
     that is going, `notice` told so), so that no run commits between its reads and its ledger record."""
     with run_lock(engine, wait=True, shared=True, notice=notice):
-        return _export(engine, partner, out_dir, fmt, since, validate, record_as, chunk_size, workers)
+        return _export(engine, partner, out_dir, fmt, since, validate, record_as, chunk_size, workers, notice)
 
 
 def _export(
@@ -111,6 +112,7 @@ def _export(
     record_as: str | None,
     chunk_size: int,
     workers: int | None,
+    notice: Notice | None = None,
 ) -> ExportResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     make_writer(fmt, out_dir, base_url=partner.base_url)  # an unknown format fails before any work
@@ -152,7 +154,10 @@ def _export(
         counts = writer.close()
         files += writer.written() if isinstance(writer, NdjsonWriter) else []
     ledger: list[tuple[int, str]] = []
-    for done in _run(jobs, workers or default_workers()):
+    say = notice or silent
+    say("export.start", patients=len(patients), chunks=len(jobs), partner=partner.name)
+    for i, done in enumerate(_run(jobs, workers or default_workers()), 1):
+        say("export.chunk", i=i, n=len(jobs), resources=sum(done.counts.values()))
         for name, n in done.counts.items():
             counts[name] = counts.get(name, 0) + n
         result.deleted_resources += done.deleted

@@ -23,6 +23,7 @@ from etl.errors import PushError
 from etl.fhir.client import FhirClient, PermanentFailure
 from etl.fhir.export import ExportResult, export_fhir
 from etl.fhir.partners import Partner
+from etl.messages import Say, silent
 from schemas.export import ExportBatch, ExportPartner, ExportPush
 
 
@@ -45,22 +46,30 @@ def acked_run(engine: Engine, partner: str) -> int | None:
 
 
 def push(
-    engine: Engine, partner: Partner, out_dir: Path | None = None, validate: str = "sample", backoff_s: float = 0.5
+    engine: Engine,
+    partner: Partner,
+    out_dir: Path | None = None,
+    validate: str = "sample",
+    backoff_s: float = 0.5,
+    say: Say = silent,
 ) -> PushResult:
     """Export the partner's changes as bundles into `out_dir` and send them. Without `out_dir` the
     bundles go to a private temporary folder (mode 0700) that is removed when the push ends, sent or
-    not: they hold the partner's pseudonymized records, and a push resumes by exporting afresh."""
+    not: they hold the partner's pseudonymized records, and a push resumes by exporting afresh.
+
+    `say` is told, by message key (mappings/messages.csv `push.*`), each bundle sent and each retry
+    with its reason (HTTP status, time-out, dropped connection) and wait."""
     if out_dir is not None:
-        return _push(engine, partner, out_dir, validate, backoff_s)
+        return _push(engine, partner, out_dir, validate, backoff_s, say)
     with tempfile.TemporaryDirectory(prefix=f"hsct-push-{partner.name}-") as folder:
-        return _push(engine, partner, Path(folder), validate, backoff_s)
+        return _push(engine, partner, Path(folder), validate, backoff_s, say)
 
 
-def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backoff_s: float) -> PushResult:
+def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backoff_s: float, say: Say) -> PushResult:
     since = acked_run(engine, partner.name)
     result = export_fhir(
         engine, partner, out_dir, "bundle", since=None if since is None else str(since), validate=validate,
-        record_as="push",
+        record_as="push", notice=say,
     )  # fmt: skip
     with engine.connect() as conn:
         rows = conn.execute(
@@ -70,12 +79,20 @@ def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backof
     client = FhirClient(partner.base_url, partner.timeout_s, partner.retries, backoff_s)
     files = bundle_order(out_dir)
     sent = skipped = 0
-    for path in files:
+    say("push.start", bundles=len(files), url=partner.base_url)
+    for i, path in enumerate(files, 1):
         body = path.read_bytes()
         digest = hashlib.sha256(body).hexdigest()
         if acked.get(path.stem) == digest:
             skipped += 1
+            say("push.skipped", i=i, n=len(files), bundle=path.name)
             continue
+
+        def retrying(attempt: int, allowed: int, wait: float, why: str, bundle: str = path.name) -> None:
+            say("push.retry", bundle=bundle, attempt=attempt, allowed=allowed, wait=f"{wait:.1f}", why=why)
+
+        client.on_retry = retrying
+        say("push.sending", i=i, n=len(files), bundle=path.name, kib=f"{len(body) / 1024:.0f}")
         try:
             client.transaction(body)
         except PermanentFailure as exc:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from etl.db import make_engine
 from etl.fhir.partners import get_partner
-from etl.fhir.push import push
+from etl.fhir.push import bundle_order, push
 from schemas.export import ExportBatch, ExportPartner, ExportPush
 from tests.fhir.conftest import hsct
 from tests.fhir.helpers import bundle_entries, second_night
@@ -33,11 +33,23 @@ def test_push_stores_every_resource_once_despite_failed_first_attempts(
 ) -> None:
     partner = replace(get_partner("demo"), base_url=fhir_server, retries=4, timeout_s=5)
     engine = make_engine(loaded_db)
-    result = push(engine, partner, tmp_path / "push1", validate="all", backoff_s=0.01)
+    told: list[tuple[str, dict[str, object]]] = []
+    result = push(
+        engine, partner, tmp_path / "push1", validate="all", backoff_s=0.01,
+        say=lambda key, **params: told.append((key, params)),
+    )  # fmt: skip
     assert result.sent == result.bundles == 4 and result.skipped == 0
     faults = requests.get(f"{fhir_server}/_faults", timeout=5).json()
     assert faults["before"] >= 1 and faults["after"] >= 1
     assert result.attempts == result.sent + faults["before"] + faults["after"]
+    # the progress names every bundle sent, and every retry with its reason (503 before storing, a dropped answer)
+    sending = [p["bundle"] for k, p in told if k == "push.sending"]
+    assert sending == [p.name for p in bundle_order(tmp_path / "push1")]
+    retries = [p for k, p in told if k == "push.retry"]
+    assert len(retries) == faults["before"] + faults["after"]
+    assert any(p["why"] == "HTTP 503" for p in retries)
+    assert any(str(p["why"]).startswith(("ConnectionError", "ReadTimeout", "ChunkedEncodingError")) for p in retries)
+    assert all(int(str(p["attempt"])) >= 2 and p["bundle"] in sending for p in retries)
     sent = {}
     for e in bundle_entries(tmp_path / "push1"):
         sent.setdefault(e["resource"]["resourceType"], {})[e["resource"]["id"]] = e["resource"]
