@@ -133,7 +133,7 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
     start = time.perf_counter()
     try:
         require_database(engine, published=True, wait=True, notice=_notice)
-        result = push_bundles(engine, p, out_dir, validate=validate)
+        result = push_bundles(engine, p, out_dir, validate=validate, say=_notice)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"the push failed: {exc.__class__.__name__}: {exc}") from exc
     finally:
