@@ -39,6 +39,13 @@ def english(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HSCT_LANG", "en")
 
 
+@pytest.fixture(autouse=True)
+def outside_the_checkout(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test works in a folder of its own: what hsct writes beside the working folder by default
+    (./night-pages, ./quality-docs and ./logs for a PostgreSQL database) never lands in the checkout."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine | None]:
     url = _pg_admin_url()
