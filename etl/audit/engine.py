@@ -8,10 +8,10 @@ from typing import Any
 from etl.audit.checks import CHECKS, COMMON_KEYS, KEYS, Settings
 from etl.audit.model import Catalog, Finding, read_yaml
 from etl.errors import InputError
-from etl.paths import PROJECT_ROOT
+from etl.paths import AUDIT_RULES, PUBLISHED_STATISTICS
 
-DEFAULT_PUBLISHED = PROJECT_ROOT / "study" / "published_statistics.yaml"
-DEFAULT_RULES = PROJECT_ROOT / "study" / "audit_rules.yaml"
+DEFAULT_PUBLISHED = PUBLISHED_STATISTICS  # in etl.paths, light: `hsct audit --help` shows them
+DEFAULT_RULES = AUDIT_RULES
 
 
 def run_audit(published_path: Path | str = DEFAULT_PUBLISHED, rules_path: Path | str = DEFAULT_RULES) -> list[Finding]:

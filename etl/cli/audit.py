@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, RENDERERS, run_audit, summary
+from etl.choices import AUDIT_FORMATS
+from etl.paths import AUDIT_RULES, PUBLISHED_STATISTICS
 
 
 @click.command()
@@ -14,7 +15,7 @@ from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, RENDERERS, run_audit, su
     "--published",
     "published_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_PUBLISHED,
+    default=PUBLISHED_STATISTICS,
     show_default=True,
     help="The catalog of published statistics.",
 )
@@ -22,14 +23,14 @@ from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, RENDERERS, run_audit, su
     "--rules",
     "rules_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_RULES,
+    default=AUDIT_RULES,
     show_default=True,
     help="The relations to check.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(RENDERERS)),
+    type=click.Choice(sorted(AUDIT_FORMATS)),
     default="text",
     show_default=True,
     help="text (inconsistent first, with the arithmetic) or json (one object per finding).",
@@ -55,6 +56,8 @@ def audit(published_path: Path, rules_path: Path, fmt: str, out_path: Path | Non
         hsct audit --format text --out audit.txt
         hsct audit --format json | jq '.[] | select(.status == "inconsistent")'
     """
+    from etl.audit import RENDERERS, run_audit, summary
+
     findings = run_audit(published_path, rules_path)
     report = RENDERERS[fmt](findings)
     if out_path is None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import db_option
-from etl.db import current_revision, downgrade, make_engine, resolve_url
-from etl.db.lock import upgrade_locked
 from etl.errors import DatabaseError
-from etl.load.concepts import sync_concepts
+
+if TYPE_CHECKING:  # SQLAlchemy, Alembic and the loaders load when a command runs, not for its help
+    from sqlalchemy import Engine
 
 
 @click.group()
@@ -26,6 +25,10 @@ def db() -> None:
 
 
 def _run(action: str, url: str | None, fn: Callable[[Engine], object]) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from etl.db import make_engine, resolve_url
+
     engine = make_engine(resolve_url(url))
     try:
         fn(engine)
@@ -52,6 +55,9 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
     Example:
         hsct db upgrade --db postgresql://postgres@127.0.0.1:5432/test
     """
+    from etl.db import resolve_url
+    from etl.db.lock import upgrade_locked
+    from etl.load.concepts import sync_concepts
 
     def _upgrade(engine: Engine) -> None:
         upgrade_locked(engine, revision)
@@ -72,6 +78,7 @@ def db_downgrade(revision: str, db_url: str | None) -> None:
     Example:
         hsct db downgrade base
     """
+    from etl.db import downgrade, resolve_url
     from etl.db.require import require_file
 
     def _downgrade(engine: Engine) -> None:
@@ -93,6 +100,7 @@ def db_current(db_url: str | None) -> None:
     Example:
         hsct db current --db hsct.db
     """
+    from etl.db import current_revision
     from etl.db.engine import sqlite_file
 
     def _current(engine: Engine) -> None:

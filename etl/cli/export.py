@@ -5,18 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
+from etl.choices import VALIDATION_MODES
 from etl.cli.options import current_lang, db_option
-from etl.db import make_engine, resolve_url
 from etl.errors import DatabaseError
-from etl.fhir.export import ExportResult, export_fhir
-from etl.fhir.partners import get_partner
-from etl.fhir.push import push as push_bundles
-from etl.fhir.validate import MODES
 from etl.messages import text
+
+if TYPE_CHECKING:  # etl.fhir loads fhir.resources, pandas and SQLAlchemy: when a command runs, not for its help
+    from etl.fhir.export import ExportResult
 
 DEFAULT_PARTNER = "demo"
 partner_option = click.option(
@@ -24,7 +23,7 @@ partner_option = click.option(
 )
 validate_option = click.option(
     "--validate",
-    type=click.Choice(MODES),
+    type=click.Choice(VALIDATION_MODES),
     default="sample",
     show_default=True,
     help="Validate by the fhir.resources R4 models every resource (all), the first of each kind and 1 in 1000 "
@@ -82,7 +81,12 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
     Example:
         hsct export fhir --out out/berlin --format bundle --partner berlin --since 12
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from etl.db import make_engine, resolve_url
     from etl.db.require import require_database
+    from etl.fhir.export import export_fhir
+    from etl.fhir.partners import get_partner
 
     p = get_partner(partner)
     engine = make_engine(resolve_url(db_url))
@@ -124,11 +128,16 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
     Example:
         hsct export push --partner demo
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from etl.db import make_engine, resolve_url
+    from etl.db.require import require_database
+    from etl.fhir.partners import get_partner
+    from etl.fhir.push import push as push_bundles
+
     p = get_partner(partner)
     if url:
         p = replace(p, base_url=url.rstrip("/"))
-    from etl.db.require import require_database
-
     engine = make_engine(resolve_url(db_url))
     start = time.perf_counter()
     try:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import click
 
 from etl.cli.options import current_lang, db_option
-from etl.db import make_engine, resolve_url
 from etl.errors import EXIT_NOT_FOUND, HsctError
-from etl.lineage import concepts_of, patient_id_of
-from etl.lineage import lineage as find_lineage
 from etl.messages import text
 
 
@@ -37,7 +34,10 @@ def lineage(column: str, record_id: int | None, patient: str | None, concept: st
         raise click.UsageError(text("error.lineage_column", lang))
     if (record_id is None) == (patient is None):
         raise click.UsageError(text("error.lineage_record", lang))
+    from etl.db import make_engine, resolve_url
     from etl.db.require import require_database
+    from etl.lineage import concepts_of, patient_id_of
+    from etl.lineage import lineage as find_lineage
 
     engine = make_engine(resolve_url(db_url))
     try:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
+from etl.choices import DOCS_FOLDER
 from etl.cli.options import current_lang, db_option
 from etl.cli.run import write_page
-from etl.console import default_pages_dir
-from etl.db import make_engine, resolve_url
 from etl.display import printable
 from etl.errors import EXIT_FINDINGS, DatabaseError, HsctError, InputError
 from etl.messages import text
-from etl.quality import QualityCheck, QualityReport, publication, store_report
-from etl.quality.docs import DOCS_FOLDER
-from etl.quality.show import failed_results, latest_completed_run, latest_quality_run
-from etl.run.publish import publish_run
+
+if TYPE_CHECKING:  # great_expectations, pandas and SQLAlchemy load when the command runs, not for its help
+    from etl.quality import QualityReport
 
 
 def _print_report(report: QualityReport) -> None:
@@ -33,6 +31,9 @@ def _print_report(report: QualityReport) -> None:
 
 
 def _check_now(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
+    from etl.quality import QualityCheck, store_report
+    from etl.quality.show import latest_completed_run
+
     with engine.begin() as conn:
         run_id = latest_completed_run(conn)
         quality = QualityCheck()
@@ -46,6 +47,9 @@ def _check_now(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 def _show(engine, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    from etl.quality import publication
+    from etl.quality.show import failed_results, latest_quality_run
+
     with engine.connect() as conn:
         pub = publication(conn, run_id)
         checked = latest_quality_run(conn, run_id)
@@ -119,7 +123,12 @@ def quality(
         hsct quality --run 12
         hsct quality --publish 12 --by "A. Petrova" --note "MRD values confirmed with the lab"
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from etl.console import default_pages_dir
+    from etl.db import make_engine, resolve_url
     from etl.db.require import require_database
+    from etl.run.publish import publish_run
 
     engine = make_engine(resolve_url(db_url))
     try:

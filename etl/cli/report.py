@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from etl.cli.options import db_option
-from etl.db import make_engine, resolve_url
-from etl.report import STATISTICS_JSON, write_report
 
 
 @click.command("report")
@@ -54,7 +52,9 @@ def report(out_dir: Path, decisions: Path | None, db_url: str | None) -> None:
         hsct report --out demo-report/ --db demo/hsct.db --decisions study/decisions.yaml
         jq '.[] | select(.status == "differs")' report/statistics.json
     """
+    from etl.db import make_engine, resolve_url
     from etl.db.require import require_database
+    from etl.report import STATISTICS_JSON, write_report
 
     engine = make_engine(resolve_url(db_url))
     try:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import psycopg
-from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from etl.cli.options import current_lang, db_option
-from etl.console import default_pages_dir, write_night_page
-from etl.console.summary import print_quality, print_summary
-from etl.db import make_engine, resolve_url
 from etl.display import printable
 from etl.errors import DatabaseError, InputError, QualityGateError
-from etl.extract import scan
 from etl.messages import Lang, text
-from etl.quality.docs import default_docs_dir
-from etl.run.nightly import RunSummary, run_night
-from schemas.tables import EtlRun
+
+if TYPE_CHECKING:  # the pipeline's libraries load when the command runs, not for its help
+    from sqlalchemy import Engine
+
+    from etl.run.nightly import RunSummary
 
 
 class _Progress:
@@ -86,6 +82,16 @@ def run(
     Example:
         hsct run --source /data/nightly/20240101 --db sqlite:///hsct.db
     """
+    import psycopg
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from etl.console import default_pages_dir
+    from etl.console.summary import print_summary
+    from etl.db import make_engine, resolve_url
+    from etl.extract import scan
+    from etl.quality.docs import default_docs_dir
+    from etl.run.nightly import run_night
+
     lang = current_lang()
     if not source.is_dir():
         raise InputError(text("error.no_such_folder", lang, folder=printable(source)))
@@ -123,6 +129,8 @@ def run(
 
 def write_page(engine: Engine, run_id: int, pages: Path, lang: Lang) -> Path:
     """Write the run's night page (etl.console) and return its path."""
+    from etl.console import write_night_page
+
     with engine.connect() as conn:
         return write_night_page(conn, run_id, pages, lang)
 
@@ -141,6 +149,11 @@ def _page_of_failed_run(engine: Engine, before: int | None, pages: Path, lang: L
 
 def latest_run_id(engine: Engine) -> int | None:
     """The newest run's id, None when there is none (or no run table yet)."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from schemas.tables import EtlRun
+
     try:
         with engine.connect() as conn:
             return conn.execute(select(func.max(EtlRun.run_id))).scalar()
@@ -150,6 +163,8 @@ def latest_run_id(engine: Engine) -> int | None:
 
 def report_quality(summary: RunSummary, lang: Lang, page: Path) -> None:
     """The checks' outcome and the night page's path; exit 1 (the gate) when a blocking check failed."""
+    from etl.console.summary import print_quality
+
     report = summary.quality
     if report is not None:
         print_quality(report, lang, click.echo)

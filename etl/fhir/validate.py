@@ -13,7 +13,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-MODES = ("all", "sample", "none")
+from etl.choices import VALIDATION_MODES as MODES  # light: `hsct export --help` lists them
 
 
 @cache

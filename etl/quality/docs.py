@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-DOCS_FOLDER = "quality-docs"
+from etl.choices import DOCS_FOLDER  # light: `hsct quality --help` shows it
 
 
 def default_docs_dir(url: str) -> Path:
