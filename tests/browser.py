@@ -3,18 +3,24 @@
 Pages a data manager opens on a hospital network without internet (the night page, the Data Docs)
 must render from local files alone: `offline_page` opens a page with the browser context offline
 and every request routed, files served, anything else refused and recorded, so that a test can
-assert zero outbound requests beside what it sees (elements visible, a screenshot).
+assert zero outbound requests beside what it sees; `full_page_shot` saves a full-page screenshot and
+asserts that every section it names is visible in it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
+PNG = b"\x89PNG\r\n\x1a\n"
+PLACE = """e => { const r = e.getBoundingClientRect();
+  return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY, left: r.left + window.scrollX}; }"""
 FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -56,3 +62,23 @@ def offline_page(width: int = 1366, height: int = 900) -> Iterator[tuple[object,
             yield context.new_page(), outbound
         finally:
             browser.close()
+
+
+def full_page_shot(page: object, path: Path, shown: Iterable[str], min_bytes: int = 20_000) -> tuple[int, int]:
+    """A full-page screenshot saved at `path` (keep it under tmp_path), in which every element each
+    selector of `shown` matches (at least one per selector) is visible and lies inside the image: what
+    a reader of the screenshot sees. Returns the image's (width, height) in pixels."""
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    data = path.read_bytes()
+    assert data[:8] == PNG and data[12:16] == b"IHDR" and len(data) > min_bytes, path
+    width, height = struct.unpack(">II", data[16:24])
+    for selector in shown:
+        found = page.locator(selector)  # type: ignore[attr-defined]
+        assert found.count() >= 1, f"{path.name}: nothing matches {selector}"
+        for i in range(found.count()):
+            element = found.nth(i)
+            assert element.is_visible(), f"{path.name}: {selector} #{i} is not visible"
+            box = element.evaluate(PLACE)
+            inside = 0 <= box["top"] < box["bottom"] <= height + 1 and 0 <= box["left"] < width
+            assert inside, f"{path.name}: {selector} #{i} at {box} is outside the {width}x{height} image"
+    return width, height

@@ -196,11 +196,11 @@ def _check(r: Any) -> dict[str, Any]:
     if r.element_count is None or r.unexpected_count is None:
         found = {lang: r.observed_value or "" for lang in LANGS}
     else:
-        percent = r.unexpected_percent or 0.0
+        share = r.unexpected_percent or 0.0
         found = {
             lang: text(
                 "night.checks.failing", lang, failed=r.unexpected_count, total=r.element_count,
-                percent=_percent(percent, lang), allowed=_percent(r.threshold, lang),
+                percent=percent(share, lang), allowed=percent(r.threshold, lang),
             )
             for lang in LANGS
         }  # fmt: skip
@@ -213,7 +213,8 @@ def _check(r: Any) -> dict[str, Any]:
     }
 
 
-def _percent(value: float, lang: Lang) -> str:
+def percent(value: float, lang: Lang) -> str:
+    """A percentage as each language writes it: `66,67 %` (a no-break space), `66.67%`."""
     shown = f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{shown.replace('.', ',')}\u00a0%" if lang == "ru" else f"{shown}%"
 

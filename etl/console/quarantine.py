@@ -157,8 +157,10 @@ def _headers(conn: Connection, file_ids: set[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     if not file_ids:
         return out
-    stmt = select(sc.c.file_id, sc.c.header).where(sc.c.file_id.in_(sorted(file_ids))).order_by(
-        sc.c.file_id, sc.c.column_index
+    stmt = (
+        select(sc.c.file_id, sc.c.header)
+        .where(sc.c.file_id.in_(sorted(file_ids)))
+        .order_by(sc.c.file_id, sc.c.column_index)
     )
     for file_id, header in conn.execute(stmt):
         out.setdefault(int(file_id), []).append(header)

@@ -69,7 +69,11 @@ class Change:
 class FailedCheck:
     check_id: str
     severity: str
-    observed: str | None
+    observed: str | None  # as GX recorded it (English)
+    failing: int | None = None  # rows failing, of `rows`; None for a check that counts no rows
+    rows: int | None = None
+    percent: float | None = None
+    allowed: float = 0.0  # the check's threshold, % of rows
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,18 @@ def run_details(conn: Connection, run_id: int) -> RunDetails | None:
     failed: tuple[FailedCheck, ...] = ()
     if quality is not None:
         failed = tuple(
-            FailedCheck(r.check_id, r.severity, r.observed_value)
+            FailedCheck(
+                r.check_id,
+                r.severity,
+                r.observed_value,
+                r.unexpected_count,
+                r.element_count,
+                r.unexpected_percent,
+                r.threshold or 0.0,
+            )
             for r in conn.execute(
-                select(res.c.check_id, res.c.severity, res.c.observed_value)
+                select(res.c.check_id, res.c.severity, res.c.observed_value, res.c.unexpected_count)
+                .add_columns(res.c.element_count, res.c.unexpected_percent, res.c.threshold)
                 .where(res.c.quality_run_id == quality.quality_run_id, res.c.success.is_(False))
                 .order_by(res.c.severity, res.c.check_id)
             )
@@ -227,5 +240,3 @@ def conflicts(conn: Connection, run_id: int | None = None, patient: str | None =
 
 def newest_run(conn: Connection) -> int | None:
     return conn.execute(select(func.max(EtlRun.run_id))).scalar()
-
-

@@ -4,8 +4,10 @@ A night with a blocking failure and several warnings (a patient code twice in on
 that is no date, markup in a lab date, doubled blanks) is run through the CLI on SQLite and
 PostgreSQL with `--docs`; its Data Docs are opened in headless Chromium with the network off
 (`tests.browser.offline_page`): no request leaves the machine, every local file they ask for is
-there, Bootstrap's styles, bootstrap-table's script and Font Awesome's font apply, and the failing
-values stand in their own cells. The post-processing itself is tested on small pages: the table of
+there, Bootstrap's styles, bootstrap-table's script and Font Awesome's font apply, the failing
+values stand in their own cells, and a full-page screenshot of each page shows every one of its
+sections (the index's two tabs; a validation page's sections, each named in its Table of Contents).
+The post-processing itself is tested on small pages: the table of
 URLs, an unknown URL refused, every URL GX's templates name known.
 """
 
@@ -40,7 +42,7 @@ from etl.quality.docs_offline import (
     make_offline,
 )
 from etl.quality.docs_results import shown
-from tests.browser import offline_page
+from tests.browser import full_page_shot, offline_page
 from tests.conftest import PG_SKIP, _fresh_pg_schema
 from tests.quality.helpers import NIGHT, hsct
 
@@ -54,6 +56,9 @@ ICON = """() => {
   const before = getComputedStyle(i, '::before');
   return {width: i.getBoundingClientRect().width, font: before.fontFamily, glyph: before.content};
 }"""  # the first visible icon: its size and the font and glyph of its ::before
+INDEX_SHOWN = ("nav.navbar", "#hsct-run", ".ge-index-page-site-name-title", "ul.nav-tabs")
+SECTION_TABLE = "div.ge-section table[id$='-content-block-2-body']"  # each section's table: statistics, expectations
+VALIDATION_SHOWN = ("nav.navbar", ".ge-breadcrumbs", "#navigation", "div.ge-section", SECTION_TABLE)
 TEXT_RIGHT = (
     "th => { const r = document.createRange(); r.selectNodeContents(th); return r.getBoundingClientRect().right }"
 )
@@ -159,6 +164,16 @@ def _styled(page) -> None:  # type: ignore[no-untyped-def]
     assert icon["width"] > 4 and "Font Awesome 6 Free" in icon["font"] and icon["glyph"] not in ("", "none")
 
 
+def _sections(page) -> None:  # type: ignore[no-untyped-def]
+    """A validation page: the Table of Contents names each of its sections (Overview, then a column or
+    the table each), and there are several."""
+    sections = page.locator("div.ge-section")
+    links = page.locator("#navigation a[href^='#section-']")
+    assert sections.count() >= 2 and page.locator(SECTION_TABLE).count() == sections.count()
+    ids = [sections.nth(i).get_attribute("id") for i in range(sections.count())]
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [f"#{i}" for i in ids]
+
+
 def _failing_values(page, expectation: str):  # type: ignore[no-untyped-def]
     """The table of failing values under the expectation whose text starts with `expectation`."""
     cell = page.locator("td", has_text=expectation).filter(has=page.locator("table")).first
@@ -184,7 +199,14 @@ def test_the_data_docs_render_offline_in_chromium(docs: Docs, tmp_path: Path) ->
         assert "Run Name" in _header(results) and {r[2] for r in _rows(results)} == {"run-1"}
         _styled(page)
         shots.append(tmp_path / "index.png")
-        page.screenshot(path=str(shots[-1]), full_page=True)  # type: ignore[attr-defined]
+        full_page_shot(page, shots[-1], (*INDEX_SHOWN, "#section-1-content-block-2-1-body-table"), 30_000)
+        page.locator("#Expectation-Suites-tab").click()  # type: ignore[attr-defined]  # the other tab
+        suites = page.locator("#section-1-content-block-2-2-body-table")  # type: ignore[attr-defined]
+        suites.wait_for(state="visible")
+        names = [r[0] for r in _rows(suites)]  # the first page of the suites
+        assert names and all(re.fullmatch(r"(raw|harmonized)\.\w+", n) for n in names), names
+        shots.append(tmp_path / "index-suites.png")
+        full_page_shot(page, shots[-1], (*INDEX_SHOWN, "#section-1-content-block-2-2-body-table"), 30_000)
 
         _open(page, docs.validation("raw.registry"))
         assert page.title() == "hsct run 1 · raw.registry · Data Docs"  # type: ignore[attr-defined]
@@ -202,25 +224,29 @@ def test_the_data_docs_render_offline_in_chromium(docs: Docs, tmp_path: Path) ->
         assert words + 4 < left["x"] + left["width"] <= right["x"]  # "Unexpected Value" and "Count" stand apart
         dates = _failing_values(page, "values must match this regular expression")
         assert _rows(dates) == [["10 March 2020", "1", en, "4"]]
+        _sections(page)
         shots.append(tmp_path / "raw-registry.png")
-        page.screenshot(path=str(shots[-1]), full_page=True)  # type: ignore[attr-defined]
+        full_page_shot(page, shots[-1], VALIDATION_SHOWN, 30_000)
 
         _open(page, docs.validation("raw.labs"))
         dates = _failing_values(page, "values must match this regular expression")
         assert sorted(r[0] for r in _rows(dates)) == [f'"{BLANKS}"', MARKUP]  # quoted blanks; markup as text
         assert page.locator("img[src*='example.org']").count() == 0  # type: ignore[attr-defined]
+        _sections(page)
+        shots.append(tmp_path / "raw-labs.png")
+        full_page_shot(page, shots[-1], VALIDATION_SHOWN, 30_000)
 
         _open(page, docs.validation("harmonized.group_vs_ino"))
         assert page.locator("#hsct-run").inner_text() == "hsct run 1"  # type: ignore[attr-defined]
         holds = _failing_values(page, "values must belong to this set")
         assert _header(holds)[:3] == ["Unexpected Value", "Count", "raw_row_id"]
         assert [r[:2] for r in _rows(holds)] == [["False", "1"]] and _rows(holds)[0][2].isdigit()
+        _sections(page)
         shots.append(tmp_path / "group-vs-ino.png")
-        page.screenshot(path=str(shots[-1]), full_page=True)  # type: ignore[attr-defined]
+        full_page_shot(page, shots[-1], VALIDATION_SHOWN, 30_000)
     assert outbound == []
     assert failed == [] and errors == []  # every local file the pages ask for is there; no script fails
-    for shot in shots:
-        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 30_000
+    assert len(shots) == 5
 
 
 # The post-processing on small pages (no database, no browser).
