@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from etl.analysis.compute import Computed
+from etl.audit.notes import Note, Num, note
 from etl.audit.numbers import at_precision, decimals
 
 ALPHA = 0.05
 NOT_SIGNIFICANT = "n.s."
 
 REPRODUCED, DIFFERS, NOT_COMPUTABLE = "reproduced", "differs", "not computable"
-Mismatch = tuple[str, str]  # (part of the entry: n | denom | pct | value | min | max | p, in words)
+Mismatch = tuple[str, Note]  # (part of the entry: n | denom | pct | value | min | max | p, in words)
 
 
 def same_at_precision(value: float | int, printed: float | int, rule: str = "round") -> bool:
@@ -46,27 +47,39 @@ def mismatches(entry: dict[str, Any], computed: Computed, pct_rule: str = "round
         return _count_mismatches(entry, computed, pct_rule)
     if kind == "range":
         ends = zip(("min", "max"), value, (entry["min"], entry["max"]), strict=True)
-        return [(end, f"{end} {got:g} ≠ printed {want}") for end, got, want in ends if not same_at_precision(got, want)]
+        return [
+            (end, note(f"report.mismatch.{end}", got=Num(got, "g"), want=Num(want, "g")))
+            for end, got, want in ends
+            if not same_at_precision(got, want)
+        ]
     if kind == "p_value":
         printed = entry["p"]
         if printed == NOT_SIGNIFICANT:
-            return [] if value >= ALPHA else [("p", f"p = {value:.4g} < {ALPHA}, printed n.s.")]
-        return [] if same_at_precision(value, printed) else [("p", f"p = {value:.4g} ≠ printed {printed}")]
+            return [] if value >= ALPHA else [("p", note("report.mismatch.p_ns", p=Num(value), alpha=Num(ALPHA, "g")))]
+        return (
+            []
+            if same_at_precision(value, printed)
+            else [("p", note("report.mismatch.p", p=Num(value), want=Num(printed, "g")))]
+        )
     printed = entry["value"]
-    return [] if same_at_precision(value, printed) else [("value", f"{value:.6g} ≠ printed {printed}")]
+    return (
+        []
+        if same_at_precision(value, printed)
+        else [("value", note("report.mismatch.value", got=Num(value, ".6g"), want=Num(printed, "g")))]
+    )
 
 
 def _count_mismatches(entry: dict[str, Any], computed: Computed, pct_rule: str) -> list[Mismatch]:
     out = []
     if computed.n != entry["n"]:
-        out.append(("n", f"n = {computed.n} ≠ printed {entry['n']}"))
+        out.append(("n", note("report.mismatch.n", got=computed.n, want=entry["n"])))
     if "denom" in entry and computed.denom != entry["denom"]:
-        out.append(("denom", f"denominator {computed.denom} ≠ printed {entry['denom']}"))
+        out.append(("denom", note("report.mismatch.denom", got=computed.denom, want=entry["denom"])))
     if "pct" in entry:
         if computed.pct is None:
-            out.append(("pct", f"no percentage (empty denominator), printed {entry['pct']}%"))
+            out.append(("pct", note("report.mismatch.no_pct", want=Num(entry["pct"], "g"))))
         elif not same_at_precision(computed.pct, entry["pct"], pct_rule):
-            out.append(("pct", f"{computed.pct:.4g}% ≠ printed {entry['pct']}%"))
+            out.append(("pct", note("report.mismatch.pct", got=Num(computed.pct), want=Num(entry["pct"], "g"))))
     return out
 
 

@@ -27,6 +27,7 @@ class Decision:
     exempt: bool
     fields: frozenset[str] | None = None  # exempt parts; None: the whole entry
     pct_rule: str = "round"
+    id: str = ""  # the decision's id in the file (empty for a plain `exempt:` entry)
 
     def covers(self, parts: set[str]) -> bool:
         """Whether the exemption explains mismatches in these parts of the entry."""
@@ -52,7 +53,8 @@ def _decision_entry(entry: dict[str, Any]) -> dict[str, Decision]:
     only = set(_as_list(entry.get("exempt_only"))) or set(ids)
     fields = frozenset(_as_list(entry.get("exempt_fields"))) or None
     rule = str(entry.get("pct_rule") or "round")
-    return {i: Decision(_text(entry), exempt and i in only, fields, rule) for i in ids}
+    name = str(entry.get("id") or "")
+    return {i: Decision(_text(entry), exempt and i in only, fields, rule, name) for i in ids}
 
 
 def _plain(entries: Any) -> dict[str, Decision]:

@@ -24,9 +24,14 @@ class Finding:
     status: Status
     arithmetic: str
     title: str = ""
+    # the arithmetic as a note of mappings/messages.csv (etl.audit.notes.Note), for the bilingual report;
+    # not part of the finding's identity nor of its JSON
+    message: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("message")
+        return out
 
 
 @dataclass

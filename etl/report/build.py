@@ -1,4 +1,4 @@
-"""Write the reproduction report of a database: statistics.json, report.html, figure1-3.png, audit.txt.
+"""Write the reproduction report of a database: statistics.json, report.html, figure1-3 (.ru.png, .en.png), audit.txt.
 
 A cohort's decisions file (study/decisions.yaml records the synthetic study cohort's choices) applies
 only when the caller names it: on real data no id is exempted as a "cohort choice". The report says
@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import Engine
 
 from etl.analysis import DEFAULT_SPEC, Reproduction, load_decisions, read_patients, read_table
-from etl.analysis.reproduce import load_spec, reproduce
+from etl.analysis.reproduce import load_full_spec, reproduce
 from etl.analysis.views import TABLE_VIEWS
 from etl.audit import DEFAULT_PUBLISHED, DEFAULT_RULES, render_text, run_audit
 from etl.audit.model import Catalog
@@ -72,13 +72,13 @@ def write_report(
     applied = None
     if decisions is not None:
         if not Path(decisions).is_file():
-            raise InputError(f"{decisions}: no such decisions file")
+            raise InputError.of("error.report.no_decisions", path=decisions)
         digest = hashlib.sha256(Path(decisions).read_bytes()).hexdigest()
         applied = Applied(decisions_label(Path(decisions)), digest)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create {out_dir}: {exc.strerror}") from exc
+        raise InputError.of("error.report.cannot_create", path=out_dir, error=exc.strerror) from exc
     patients = read_patients(engine)
     views = {number: read_table(engine, number) for number in TABLE_VIEWS}
     catalog = Catalog.load(published)
@@ -92,8 +92,9 @@ def write_report(
     statistics.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / AUDIT_TXT).write_text(render_text(findings), encoding="utf-8")
     layout = load_layout()
-    subsets, _ = load_spec(spec)
-    figures = [draw_figure(fig, patients, subsets, by_id, out_dir) for fig in layout["figures"]]
+    full = load_full_spec(spec)
+    figures = [path for fig in layout["figures"] for path in draw_figure(fig, patients, full.subsets, by_id, out_dir)]
     html = out_dir / REPORT_HTML
-    html.write_text(render_report(layout, Tables(views, by_id, catalog), results, findings, applied), encoding="utf-8")
+    page = render_report(layout, Tables(views, by_id, catalog), results, findings, full.readings, applied)
+    html.write_text(page, encoding="utf-8")
     return Report(html=html, statistics=statistics, figures=figures, results=results, decisions=label)

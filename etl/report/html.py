@@ -1,34 +1,104 @@
-"""The bilingual HTML report: Tables 1-4 laid out like the paper's, Figures 1-3, every figure's status, the audit."""
+"""The HTML report: one page in Russian and English, the language shown switched in place (no network).
+
+Every text comes from mappings/messages.csv (`report.*`, through etl.messages): the layout's labels,
+the notes of the statistics layer (etl.audit.notes), the readings, the audit's chrome. Each text
+is written in both languages, `<span class="l-ru" lang="ru">` and `<span class="l-en" lang="en">`
+(once when both are the same); `html[data-show]` hides the other language, as the night page does.
+Numbers follow each language's typography (decimal comma in Russian, point in English); the groups
+are written `ИнО+`/`ИнО–` and `InO+`/`InO–`, as the paper's tables write them. Identifiers (catalog
+ids, audit rules, files) are `<code translate="no">`, the same in both views. The figures are one
+PNG per language (etl.report.figures), each shown in its own view.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import pandas as pd
 
-from etl.analysis.compare import REPRODUCED
+from etl.analysis.compare import DIFFERS, NOT_COMPUTABLE, REPRODUCED
+from etl.analysis.readings import Reading
 from etl.analysis.reproduce import Reproduction
 from etl.audit import Finding
 from etl.audit.model import Catalog
-from etl.report.numbers import DEFAULT_PCT_PLACES, count_text, num, p_text, places_like, printed_count
+from etl.audit.notes import Code, Note, Num, note
+from etl.messages import LANGS, Lang, text
+from etl.report.numbers import DEFAULT_PCT_PLACES, count_text, num, p_text, places_like, plain, printed_count
 
-MARKS = {"reproduced": "✓", "differs": "≠", "not computable": "—"}
-STATUS_RU = {"reproduced": "воспроизведено", "differs": "расходится", "not computable": "не вычисляется"}
-REASON_RU = {"cohort choice": "решение когорты", "published inconsistency": "противоречие в публикации",
-             "defect": "дефект"}
+STATUSES = (REPRODUCED, DIFFERS, NOT_COMPUTABLE)
+MARKS = {REPRODUCED: "✓", DIFFERS: "≠", NOT_COMPUTABLE: "—"}
+SLUG = {REPRODUCED: "reproduced", DIFFERS: "differs", NOT_COMPUTABLE: "not-computable"}
+REASON_SLUG = {"cohort choice": "cohort", "published inconsistency": "published", "defect": "defect"}
+SECTIONS = ("summary", "readings", "table1", "table2", "table3", "table4", "figures", "statistics", "audit")
 
 CSS = """
-body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em;max-width:80em;color:#111}
-h1{font-size:1.5em} h2{font-size:1.2em;margin-top:2em} .en{color:#555}
-table{border-collapse:collapse;margin:1em 0} th,td{border:1px solid #999;padding:.3em .5em;vertical-align:top}
-th{background:#eee} td.value{text-align:center;white-space:nowrap} tr.section td{background:#f4f4f4;font-weight:bold}
-td.indent{padding-left:2em} .pub{font-size:.8em;color:#555} .reproduced{color:#070} .differs{color:#b00}
-.not-computable{color:#777} figure{margin:1em 0} img{max-width:100%;border:1px solid #ccc}
-table.stats td{font-size:.85em} .arith{font-family:monospace;font-size:.85em}
+:root{--ink:#1b1b1b;--muted:#5b5b5b;--line:#c9c9c9;--head:#eef1f4;--ok:#1d6b2f;--bad:#a40000;--na:#6b6b6b}
+*{box-sizing:border-box}
+body{font-family:'DejaVu Sans',Arial,sans-serif;color:var(--ink);margin:0 auto;padding:1em 1.5em 3em;max-width:78em;
+line-height:1.35;font-size:15px}
+html[data-show="ru"] .l-en,html[data-show="en"] .l-ru{display:none}
+header{display:flex;flex-wrap:wrap;align-items:baseline;gap:.4em 1.5em;border-bottom:2px solid var(--ink);
+padding-bottom:.5em}
+h1{font-size:1.4em;margin:0;flex:1 1 30em} h2{font-size:1.15em;margin:1.6em 0 .4em;border-bottom:1px solid var(--line)}
+.switch{display:flex;gap:.3em;align-items:center}
+.switch button{font:inherit;padding:.2em .8em;border:1px solid var(--ink);background:#fff;border-radius:3px;
+cursor:pointer}
+.switch button[aria-pressed="true"]{background:var(--ink);color:#fff}
+nav{margin:.6em 0;font-size:.9em;display:flex;flex-wrap:wrap;gap:.2em 1.2em}
+p{margin:.4em 0} code{font-family:'DejaVu Sans Mono',monospace;font-size:.85em}
+table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid var(--line);padding:.25em .5em;vertical-align:top}
+th{background:var(--head);font-weight:600;text-align:left}
+table.paper td.value{text-align:center;white-space:nowrap;line-height:1.15}
+tr.section td{background:#f6f7f8;font-weight:600}
+td.indent{padding-left:1.8em} .pub{font-size:.78em;color:var(--muted)}
+sup.rd{font-size:.7em;margin-left:.15em} sup.rd a{text-decoration:none}
+.mark.reproduced,.b-reproduced{color:var(--ok)} .mark.differs,.b-differs{color:var(--bad)}
+.mark.not-computable,.b-not-computable{color:var(--na)}
+.badge{display:inline-block;min-width:1.6em;padding:0 .35em;border-radius:.8em;font-size:.85em;font-weight:bold;
+text-align:center;border:1px solid currentColor;white-space:nowrap}
+.reason{display:inline-block;font-size:.75em;padding:0 .35em;border-radius:3px;background:#f3e3e3;color:var(--bad);
+margin-left:.3em;white-space:nowrap}
+.reason.cohort{background:#e8eef6;color:#1f4e8c}
+table.stats{width:100%;font-size:.85em;table-layout:fixed} table.stats td{padding:.15em .4em}
+table.stats col.id{width:17em} table.stats col.v{width:6.5em} table.stats col.st{width:8.5em}
+table.stats col.rd{width:4em}
+table.stats td.num{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+table.stats td.id code{overflow-wrap:anywhere}
+table.stats tr.differs td{background:#fff6f6}
+details summary{cursor:pointer} details div{margin:.2em 0 .2em 1em;color:var(--muted)}
+table.readings{font-size:.85em;width:100%;table-layout:fixed} table.readings td.n{text-align:center;font-weight:bold}
+table.readings col.n{width:2.5em} table.readings col.c{width:30%} table.readings col.i{width:22%}
+table.readings td.ids code{display:inline-block;margin-right:.6em;font-size:.8em;overflow-wrap:anywhere}
+figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid var(--line)}
+figcaption{font-size:.92em} figcaption ul{margin:.2em 0;padding-left:1.2em}
+ol.audit{padding-left:1.5em} ol.audit li{margin:.5em 0} .ids{font-size:.8em;color:var(--muted)}
+.arith{font-size:.85em}
+@media print{.switch,nav{display:none}}
 """
+
+SCRIPT = """<script>
+(function () {
+  var titles = %s;
+  function show(lang) {
+    var root = document.documentElement;
+    root.setAttribute('data-show', lang);
+    root.setAttribute('lang', lang);
+    document.title = titles[lang];
+    document.querySelectorAll('.switch button').forEach(function (b) {
+      b.setAttribute('aria-pressed', b.getAttribute('data-lang') === lang ? 'true' : 'false');
+    });
+  }
+  document.querySelectorAll('.switch button').forEach(function (b) {
+    b.addEventListener('click', function () { show(b.getAttribute('data-lang')); });
+  });
+  if (location.hash === '#en' || location.hash === '#ru') { show(location.hash.slice(1)); }
+})();
+</script>"""
 
 
 @dataclass(frozen=True)
@@ -39,35 +109,50 @@ class Applied:
     sha256: str
 
 
-def render_decisions(applied: Applied | None) -> str:
-    """The paragraph saying which cohort decisions file, if any, explains `cohort choice` differences."""
-    if applied is None:
-        text = _bi(
-            "Файл решений синтетической когорты не применялся: ни один показатель не исключён как «решение "
-            "когорты»; каждое расхождение — противоречие в публикации или дефект.",
-            "No synthetic cohort's decisions file was applied: no figure is exempted as a cohort choice; every "
-            "difference is a published inconsistency or a defect.",
-        )
-    else:
-        text = _bi(
-            f"Применён файл решений синтетической когорты {applied.file} (sha-256 {applied.sha256[:16]}…): "
-            "расхождения, которые он объясняет, отмечены как «решение когорты». Для реальных данных он не "
-            "применяется.",
-            f"Applied: the synthetic cohort's decisions file {applied.file} (sha-256 {applied.sha256[:16]}…); "
-            "the differences it explains are marked cohort choice. It does not apply to real data.",
-        )
-    return f'<p id="decisions">{text}</p>'
+# ---- writing one text in both languages --------------------------------------------------------------------
 
 
-def _bi(ru: str, en: str) -> str:
-    return f'<span lang="ru">{escape(ru)}</span><br><span lang="en" class="en">{escape(en)}</span>'
+def bi(by_lang: dict[Lang, str]) -> str:
+    """Already-escaped HTML per language: once when the same, else one span per language."""
+    if by_lang["ru"] == by_lang["en"]:
+        return by_lang["ru"]
+    return "".join(f'<span class="l-{lang}" lang="{lang}">{by_lang[lang]}</span>' for lang in LANGS)
 
 
-def _status(result: Reproduction | None) -> str:
+def each(render: Callable[[Lang], str]) -> str:
+    return bi({lang: render(lang) for lang in LANGS})
+
+
+def t(key: str, **params: Any) -> str:
+    """The message `key`, escaped (identifiers in backticks as code), in both languages."""
+    return tn(Note(key, params))
+
+
+def tn(n: Note) -> str:
+    return each(lambda lang: n.render(lang, html=True))
+
+
+def code(value: str) -> str:
+    return f'<code translate="no">{escape(value)}</code>'
+
+
+def mark(result: Reproduction | None) -> str:
     if result is None:
         return ""
-    cls = result.status.replace(" ", "-")
-    return f'<span class="{cls}" title="{escape(result.status)}">{MARKS[result.status]}</span>'
+    return f'<span class="mark {SLUG[result.status]}">{MARKS[result.status]}</span>'
+
+
+def published(value: Callable[[Lang], str]) -> str:
+    """`опубл.: 21 (87,5)` / `publ.: 21 (87.5)`."""
+    return each(lambda lang: escape(text("report.published_short", lang, value=value(lang))))
+
+
+def reading_marks(readings: Iterable[Reading]) -> str:
+    links = ",".join(f'<a href="#reading-{r.number}">{r.number}</a>' for r in readings)
+    return f'<sup class="rd">{links}</sup>' if links else ""
+
+
+# ---- Tables 1-4 ------------------------------------------------------------------------------------------
 
 
 class Tables:
@@ -77,6 +162,7 @@ class Tables:
         self.rows = {(number, r.row_key, r.grp): r for number, df in views.items() for r in df.itertuples()}
         self.results = results
         self.catalog = catalog
+        self.used: dict[int, Reading] = {}  # the readings a table's cells were computed under
 
     def view_row(self, number: int, row: str, grp: str) -> Any:
         return self.rows.get((number, row, grp))
@@ -90,10 +176,13 @@ class Tables:
         entry = self.catalog.entries.get(cell.get("id", ""), {})
         places = places_like(entry.get("pct"), DEFAULT_PCT_PLACES)
         of = bool(cell.get("of"))
-        shown = "—" if row is None else count_text(int(row.n), int(row.denom),
-                                                   None if pd.isna(row.pct) else float(row.pct), places, of)
-        printed = printed_count(entry, of) if entry else ""
-        return self._with_printed(shown, printed, cell.get("id"))
+        pct = None if row is None or pd.isna(row.pct) else float(row.pct)
+
+        def shown(lang: Lang) -> str:
+            return "—" if row is None else count_text(int(row.n), int(row.denom), pct, places, of, lang)
+
+        printed = (lambda lang: printed_count(entry, of, lang)) if entry else None
+        return self._with_printed(each(shown), printed, cell.get("id"))
 
     def stat_cell(self, cell: dict[str, Any]) -> str:
         result = self.results.get(cell["id"])
@@ -101,24 +190,50 @@ class Tables:
         value = None if result is None else result.computed
         show = cell["show"]
         if show == "p":
-            return self._with_printed(p_text(value), p_text(entry.get("p")), cell["id"])
+            return self._with_printed(
+                each(lambda lang: p_text(value, lang)), lambda lang: p_text(entry.get("p"), lang), cell["id"]
+            )
         if show == "day":
-            day = "" if value is None else num(value, 1 if value % 1 else 0)
-            shown = f"Д+{day} / D+{day}" if day else "—"
-            return self._with_printed(shown, f"Д+{num(entry['value'])}" if entry else "", cell["id"])
+            places = 1 if value is not None and value % 1 else 0
+            shown = t("report.day", day=num(value, places)) if value is not None else "—"
+            return self._with_printed(
+                shown, (lambda lang: text("report.day", lang, day=num(entry["value"]))) if entry else None, cell["id"]
+            )
         if show == "range_median":
             median = self.results.get(cell["median"])
             mid = None if median is None else median.computed
-            shown = "—" if value is None or mid is None else (
-                f"{num(value[0])}–{num(value[1])} (медиана / median {num(mid, 0 if mid % 1 == 0 else 1)})")
-            printed = f"{entry['min']}–{entry['max']} (медиана {self.catalog.entries[cell['median']]['value']})"
-            return self._with_printed(shown, printed, cell["id"]) + _status(median)
-        return self._with_printed("—" if value is None else str(value), "", cell["id"])
 
-    def _with_printed(self, shown: str, printed: str, stat_id: str | None) -> str:
+            def rng(lang: Lang) -> str:
+                if value is None or mid is None:
+                    return "—"
+                return text(
+                    "report.range_median",
+                    lang,
+                    lo=num(value[0]),
+                    hi=num(value[1]),
+                    median=num(mid, 0 if mid % 1 == 0 else 1, lang),
+                )
+
+            printed = self.catalog.entries[cell["median"]]["value"]
+            return self._with_printed(
+                each(lambda lang: escape(rng(lang))),
+                lambda lang: text("report.range_median", lang, lo=entry["min"], hi=entry["max"], median=printed),
+                cell["id"]) + mark(median)  # fmt: skip
+        return self._with_printed(each(lambda lang: plain(value, lang)), None, cell["id"])
+
+    def _with_printed(self, shown: str, printed: Callable[[Lang], str] | None, stat_id: str | None) -> str:
         result = self.results.get(stat_id or "")
-        pub = f'<div class="pub">опубл. / publ.: {escape(printed)} {_status(result)}</div>' if printed else ""
-        return f"{escape(shown)}{pub}"
+        readings = result.readings if result else ()
+        for r in readings:
+            self.used[r.number] = r
+        pub = ""
+        if printed is not None:
+            pub = (
+                '<div class="pub">'
+                + each(lambda lang: escape(text("report.published_short", lang, value=printed(lang))))
+                + f" {mark(result)}</div>"
+            )
+        return f"{shown}{reading_marks(readings)}{pub}"
 
     def cell(self, number: int, cell: dict[str, Any]) -> str:
         if not cell:
@@ -127,117 +242,282 @@ class Tables:
             return self.count_cell(number, cell)
         return self.stat_cell(cell)
 
-    def count_suffix(self, number: int, count: dict[str, Any]) -> str:
+    def count_suffix(self, number: int, count: dict[str, Any]) -> dict[Lang, str]:
         row = self.view_row(number, count["row"], count["grp"])
         if row is None:
-            return ""
-        pct = "" if pd.isna(row.pct) or number == 4 else f"; {num(float(row.pct), 1)}%"
-        return f" (n = {int(row.n)}{pct})"
+            return {lang: "" for lang in LANGS}
+        return {
+            lang: (
+                f" (n = {int(row.n)}"
+                + ("" if pd.isna(row.pct) or number == 4 else f"; {num(float(row.pct), 1, lang)}%")
+                + ")"
+            )
+            for lang in LANGS
+        }
 
 
-def render_table(spec: dict[str, Any], t: Tables) -> str:
+def _label(key: str, suffix: dict[Lang, str] | None = None) -> str:
+    return each(lambda lang: escape(text(key, lang) + (suffix[lang] if suffix else "")))
+
+
+def render_table(spec: dict[str, Any], t_: Tables) -> str:
     number = spec["number"]
-    heads = ["<th>" + _bi("Параметр", "Parameter") + "</th>"]
+    t_.used = {}
+    heads = ["<th>" + t("report.column.parameter") + "</th>"]
     for col in spec["columns"]:
-        n = t.group_n(col["group"]) if "group" in col else None
-        suffix = f" (n = {n})" if n is not None else ""
-        heads.append("<th>" + _bi(col["ru"] + suffix, col["en"] + suffix) + "</th>")
+        n = t_.group_n(col["group"]) if "group" in col else None
+        suffix = {lang: f" (n = {n})" if n is not None else "" for lang in LANGS}
+        heads.append("<th>" + _label(col["label"], suffix) + "</th>")
     body = []
     for row in spec["rows"]:
-        suffix = t.count_suffix(number, row["count"]) if "count" in row else ""
+        suffix = t_.count_suffix(number, row["count"]) if "count" in row else None
         if "section" in row:
-            sec = row["section"]
-            p = t.results.get(row.get("p", ""))
-            p_note = "" if p is None else (
-                f" (p = {p_text(p.computed)}; опубл. / publ. {p_text(t.catalog.entries[p.id]['p'])} {_status(p)})")
-            label = _bi(sec["ru"] + suffix, sec["en"] + suffix)
-            body.append(f'<tr class="section"><td colspan="{len(heads)}">{label}{p_note}</td></tr>')
+            p = t_.results.get(row.get("p", ""))
+            p_note = (
+                ""
+                if p is None
+                else " ("
+                + each(
+                    lambda lang, p=p: escape(
+                        f"p = {p_text(p.computed, lang)}; "
+                        + text("report.published_short", lang, value=p_text(t_.catalog.entries[p.id]["p"], lang))
+                    )
+                )
+                + (f" {mark(p)}{reading_marks(p.readings)})")
+            )
+            if p is not None:
+                t_.used.update({r.number: r for r in p.readings})
+            body.append(
+                f'<tr class="section"><td colspan="{len(heads)}">{_label(row["section"], suffix)}{p_note}</td></tr>'
+            )
             continue
-        label = _bi(row["label"]["ru"] + suffix, row["label"]["en"] + suffix)
         cls = ' class="indent"' if row.get("indent") else ""
-        cells = "".join(f'<td class="value">{t.cell(number, c)}</td>' for c in row["cells"])
-        body.append(f"<tr><td{cls}>{label}</td>{cells}</tr>")
-    title = spec["title"]
-    return (f'<h2 id="table{number}-title">Таблица {number} / Table {number}</h2>'
-            f'<p>{_bi(title["ru"], title["en"])}</p>'
-            f'<table class="paper-table" id="table{number}"><thead><tr>{"".join(heads)}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+        cells = "".join(f'<td class="value">{t_.cell(number, c)}</td>' for c in row["cells"])
+        body.append(f"<tr><td{cls}>{_label(row['label'], suffix)}</td>{cells}</tr>")
+    notes = _readings_note(t_.used.values())
+    return (
+        f'<section id="table{number}"><h2>{t("report.table", number=number)}. {_label(spec["title"])}</h2>'
+        f'<table class="paper" id="table{number}-grid"><thead><tr>{"".join(heads)}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{notes}</section>"
+    )
 
 
-def render_figure(spec: dict[str, Any]) -> str:
-    number, title = spec["number"], spec["title"]
-    return (f'<figure id="figure{number}"><img src="{escape(spec["file"])}" alt="Figure {number}">'
-            f'<figcaption><b>Рисунок {number} / Figure {number}.</b> {_bi(title["ru"], title["en"])}'
-            f"<br><small>Numbers at risk below each panel / Число пациентов под наблюдением под графиком"
-            f"</small></figcaption></figure>")
+def _readings_note(readings: Iterable[Reading]) -> str:
+    """The readings a table or figure shows numbers under, each with its mark and choice."""
+    items = "".join(
+        f'<li><a href="#reading-{r.number}">{r.number}</a> {tn(r.choice)}</li>'
+        for r in sorted(readings, key=lambda r: r.number)
+    )
+    return f'<div class="pub"><b>{t("report.readings.used")}</b><ul>{items}</ul></div>' if items else ""
 
 
-def _value(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return "–".join(_value(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+# ---- Figures -----------------------------------------------------------------------------------------------
+
+
+def time_point(day: int) -> Note:
+    """`через 2 года (Д+730)` / `at 2 years (D+730)`: the years rounded, the day exact."""
+    years = round(day / 365.25)
+    form = (
+        "one"
+        if years % 10 == 1 and years % 100 != 11
+        else ("few" if years % 10 in (2, 3, 4) and years % 100 not in (12, 13, 14) else "many")
+    )
+    return note(f"report.at_time.{form}", years=years, day=day)
+
+
+def curve_value(result: Reproduction) -> Note | None:
+    """The estimate a curve reaches, with the time point its reading fixes (`56,5% через 2 года (Д+730)`)."""
+    day = next((r.declared["time_point"] for r in result.readings if "time_point" in r.declared), None)
+    if result.computed is None or day is None:
+        return None
+    return note("report.curve_value", value=Num(result.computed, ".1f"), when=time_point(int(day)))
+
+
+def render_figure(spec: dict[str, Any], results: dict[str, Reproduction], catalog: Catalog) -> str:
+    number, stem = spec["number"], spec["file"]
+    images = "".join(
+        f'<img class="l-{lang}" lang="{lang}" src="{escape(stem)}.{lang}.png" width="{480 * len(spec["panels"])}" '
+        f'height="420" alt="{escape(text("report.figure", lang, number=number))}">'
+        for lang in LANGS
+    )
+    items, used = [], {}
+    for panel in spec["panels"]:
+        for curve in panel["curves"]:
+            result = results.get(curve.get("value", ""))
+            if result is None:
+                continue
+            used.update({r.number: r for r in result.readings})
+            value = curve_value(result)
+            printed = catalog.entries[result.id]["value"]
+            shown = tn(value) if value is not None else "—"
+            items.append(
+                f"<li>{t(curve['label'])}: {shown}{reading_marks(result.readings)} "
+                f'<span class="pub">{published(lambda lang, v=printed: num(v, places_like(v, 1), lang) + "%")} '
+                f"{mark(result)}</span></li>"
+            )
+        p = results.get(panel.get("p", ""))
+        if p is not None:
+            used.update({r.number: r for r in p.readings})
+            items.append(
+                f"<li>{t(panel['title'])}: "
+                + each(
+                    lambda lang, p=p: escape(
+                        f"p = {p_text(p.computed, lang)}; "
+                        + text("report.published_short", lang, value=p_text(catalog.entries[p.id]["p"], lang))
+                    )
+                )
+                + f"{reading_marks(p.readings)} {mark(p)}</li>"
+            )
+    return (
+        f'<figure id="figure{number}">{images}<figcaption><b>{t("report.figure", number=number)}.</b> '
+        f'{_label(spec["title"])}<ul>{"".join(items)}</ul><span class="pub">{t("report.figure.at_risk_note")}'
+        f"</span></figcaption></figure>"
+    )
+
+
+# ---- every published statistic ----------------------------------------------------------------------------
+
+
+def _badge(result: Reproduction) -> str:
+    badge = (
+        f'<span class="badge b-{SLUG[result.status]}">'
+        + each(
+            lambda lang: (
+                f'<span title="{escape(text("report.status." + SLUG[result.status], lang))}">'
+                f"{MARKS[result.status]}</span>"
+            )
+        )
+        + "</span>"
+    )
+    if result.reason:
+        slug = REASON_SLUG[result.reason]
+        badge += f'<span class="reason {slug}">{t("report.reason_short." + slug)}</span>'
+    return badge
+
+
+def _note_cell(result: Reproduction) -> str:
+    notes = list(result.notes)
+    if len(notes) <= 1:
+        return tn(notes[0]) if notes else ""
+    head, rest = notes[0], notes[1:]
+    body = "".join(f"<div>{tn(n)}</div>" for n in rest)
+    return f"<details><summary>{tn(head)}</summary>{body}</details>"
 
 
 def render_statistics(results: list[Reproduction]) -> str:
     rows = []
     for r in results:
-        reason = f"{REASON_RU[r.reason]} / {r.reason}" if r.reason else ""
-        rows.append(f'<tr class="{r.status.replace(" ", "-")}"><td>{escape(r.id)}</td><td>{escape(_value(r.published))}'
-                    f"</td><td>{escape(_value(r.computed))}</td><td>{_status(r)} {STATUS_RU[r.status]} / "
-                    f"{r.status}</td><td>{escape(reason)}</td><td>{escape(r.note)}</td></tr>")
-    head = "".join(f"<th>{_bi(ru, en)}</th>" for ru, en in (
-        ("Показатель", "Id"), ("Опубликовано", "Published"), ("Вычислено", "Computed"), ("Статус", "Status"),
-        ("Причина", "Reason"), ("Пояснение", "Note")))
-    return f'<table class="stats" id="statistics"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        rows.append(
+            f'<tr class="{SLUG[r.status]}" id="stat-{escape(r.id)}"><td class="id">{code(r.id)}</td>'
+            f'<td class="num">{each(lambda lang, r=r: escape(plain(r.published, lang)))}</td>'
+            f'<td class="num">{each(lambda lang, r=r: escape(plain(r.computed, lang)))}</td>'
+            f"<td>{_badge(r)}</td><td>{reading_marks(r.readings)}</td><td>{_note_cell(r)}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{t('report.stats.' + k)}</th>" for k in ("id", "published", "computed", "status", "readings", "note")
+    )
+    cols = '<colgroup><col class="id"><col class="v"><col class="v"><col class="st"><col class="rd"><col></colgroup>'
+    return (
+        f'<table class="stats" id="statistics-grid">{cols}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+# ---- the readings, the decisions file, the audit -----------------------------------------------------------
+
+
+def render_readings(readings: list[Reading]) -> str:
+    rows = "".join(
+        f'<tr id="reading-{r.number}"><td class="n">{r.number}</td><td>{tn(r.choice)}</td><td>{tn(r.why)}</td>'
+        f'<td class="ids">{" ".join(code(i) for i in r.ids)}</td></tr>'
+        for r in readings
+    )
+    head = "".join(f"<th>{t('report.readings.' + k)}</th>" for k in ("number", "choice", "why", "ids"))
+    return (
+        f'<p>{t("report.readings.intro")}</p><table class="readings" id="readings-grid">'
+        f'<colgroup><col class="n"><col class="c"><col><col class="i"></colgroup><thead><tr>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_decisions(applied: Applied | None) -> str:
+    """The paragraph saying which cohort decisions file, if any, explains `cohort choice` differences."""
+    if applied is None:
+        return f'<p id="decisions">{t("report.decisions.none")}</p>'
+    body = tn(note("report.decisions.applied", file=Code(applied.file), sha=Code(applied.sha256[:16] + "…")))
+    return f'<p id="decisions">{body}</p>'
 
 
 def render_audit(findings: list[Finding]) -> str:
     bad = [f for f in findings if f.status == "inconsistent"]
-    items = "".join(f'<li><b>[{escape(f.rule)}]</b> {escape(f.title)}<br><span class="arith">{escape(f.arithmetic)}'
-                    f"</span><br><small>ids: {escape(', '.join(f.ids))}</small></li>" for f in bad)
-    return (f"<p>{len(bad)} / {len(findings)} — "
-            + _bi("опубликованных соотношений не могут выполняться одновременно",
-                  "published relations cannot all hold as printed")
-            + f'</p><ol id="audit">{items}</ol>')
+    items = "".join(
+        f'<li id="audit-{escape(f.rule)}-{i}">{code(f.rule)} {t("report.audit.rule." + f.rule)}'
+        f'<div class="arith">{tn(f.message) if f.message is not None else ""}</div>'
+        f'<div class="ids">{t("report.audit.ids")} {" ".join(code(i) for i in f.ids)}</div></li>'
+        for i, f in enumerate(bad, 1)
+    )
+    counts = Counter(f.status for f in findings)
+    summary = t(
+        "report.audit.summary",
+        total=len(findings),
+        inconsistent=counts.get("inconsistent", 0),
+        note=counts.get("note", 0),
+        consistent=counts.get("consistent", 0),
+    )
+    return f'<p>{summary}</p><p>{t("report.audit.intro")}</p><ol class="audit" id="audit-list">{items}</ol>'
+
+
+# ---- the page ---------------------------------------------------------------------------------------------
 
 
 def render_report(
     layout: dict[str, Any],
-    t: Tables,
+    t_: Tables,
     results: list[Reproduction],
     findings: list[Finding],
+    readings: list[Reading],
     decisions: Applied | None = None,
 ) -> str:
     counts = Counter(r.status for r in results)
-    summary = ", ".join(f"{counts.get(s, 0)} {STATUS_RU[s]} / {s}" for s in MARKS)
+    summary = " ".join(
+        f'<span class="badge b-{SLUG[s]}">{MARKS[s]}</span> {t("report.summary." + SLUG[s], n=counts.get(s, 0))}'
+        for s in STATUSES
+    )
+    buttons = "".join(
+        f'<button type="button" data-lang="{lang}" lang="{lang}" '
+        f'aria-pressed="{"true" if lang == "ru" else "false"}">{escape(text("report.language", lang))}'
+        "</button>"
+        for lang in LANGS
+    )
+    nav = "".join(f'<a href="#{s}">{t("report.nav." + s)}</a>' for s in SECTIONS)
+    titles = json.dumps({lang: text("report.title", lang) for lang in LANGS}, ensure_ascii=False).replace("</", "<\\/")
     parts = [
-        "<!DOCTYPE html>", '<html lang="ru"><head><meta charset="utf-8">',
-        "<title>Воспроизведение исследования / Study reproduction</title>", f"<style>{CSS}</style></head><body>",
-        "<h1>" + _bi("Воспроизведение опубликованных результатов исследования ИнО перед алло-ТГСК",
-                     "Reproduction of the published results of the InO bridging study") + "</h1>",
-        f'<p id="summary">{len(results)}: {escape(summary)}</p>',
+        "<!DOCTYPE html>",
+        '<html lang="ru" data-show="ru"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(text('report.title', 'ru'))}</title><style>{CSS}</style></head><body>",
+        f'<header><h1>{t("report.title")}</h1><div class="switch" role="group">'
+        f"<span>{t('report.language_label')}</span>{buttons}</div></header>",
+        f"<nav>{nav}</nav>",
+        f'<section id="summary"><h2>{t("report.nav.summary")}</h2>',
+        f'<p id="summary-counts">{t("report.summary.total", n=len(results))} {summary}</p>',
         render_decisions(decisions),
-        "<p>" + _bi(
-            "Вычисленное значение округляется (half up) до числа знаков, напечатанного в статье, и сравнивается с ним;"
-            " «n. s.» воспроизводится любым p ≥ 0,05. Под каждым значением — опубликованное и статус.",
-            "A computed value is rounded half up to the decimals the paper prints and compared with it; n.s. is "
-            "reproduced by any p ≥ 0.05. Beneath each value: the published figure and its status.") + "</p>",
-        "<p>" + _bi(f"Отметки: {MARKS['reproduced']} воспроизведено, {MARKS['differs']} расходится, "
-                    f"{MARKS['not computable']} не вычисляется.",
-                    f"Marks: {MARKS['reproduced']} reproduced, {MARKS['differs']} differs, "
-                    f"{MARKS['not computable']} not computable.") + "</p>",
+        f"<p>{t('report.method')}</p>",
+        f"<p>{t('report.marks')}</p></section>",
+        f'<section id="readings"><h2>{t("report.nav.readings")}</h2>{render_readings(readings)}</section>',
     ]
-    parts += [render_table(spec, t) for spec in layout["tables"]]
-    parts += ['<h2 id="figures">' + _bi("Рисунки", "Figures") + "</h2>"]
-    parts += [render_figure(spec) for spec in layout["figures"]]
-    parts += ['<h2 id="statistics-title">' + _bi("Все опубликованные показатели", "Every published statistic")
-              + "</h2>", render_statistics(results)]
-    parts += ['<h2 id="audit-title">' + _bi("Аудит согласованности статьи", "Consistency audit of the paper") + "</h2>",
-              render_audit(findings), "</body></html>"]
+    parts += [render_table(spec, t_) for spec in layout["tables"]]
+    parts += [f'<section id="figures"><h2>{t("report.nav.figures")}</h2>']
+    parts += [render_figure(spec, t_.results, t_.catalog) for spec in layout["figures"]]
+    parts += [
+        "</section>",
+        f'<section id="statistics"><h2>{t("report.nav.statistics")}</h2><p>{t("report.stats.intro")}</p>',
+        render_statistics(results),
+        "</section>",
+        f'<section id="audit"><h2>{t("report.nav.audit")}</h2>{render_audit(findings)}</section>',
+        SCRIPT % titles,
+        "</body></html>",
+    ]
     return "\n".join(parts) + "\n"
 
 

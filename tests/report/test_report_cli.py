@@ -50,8 +50,10 @@ def test_report_of_a_night_has_one_entry_per_published_id(db_url: str, tmp_path:
     for number in (1, 2, 3, 4):
         assert f'id="table{number}"' in html
     for number in (1, 2, 3):
-        assert f'src="figure{number}.png"' in html and (out / f"figure{number}.png").stat().st_size > 10_000
-    assert "Таблица 1 / Table 1" in html and 'lang="en"' in html
+        for lang in ("ru", "en"):
+            assert f'src="figure{number}.{lang}.png"' in html
+            assert (out / f"figure{number}.{lang}.png").stat().st_size > 10_000
+    assert '<span class="l-ru" lang="ru">Таблица 1</span><span class="l-en" lang="en">Table 1</span>' in html
     assert (out / "audit.txt").read_text(encoding="utf-8").startswith("Consistency audit")
 
 
@@ -63,7 +65,8 @@ def test_the_same_data_gives_the_same_bytes_on_sqlite_and_postgresql(tmp_path: P
             outs.append(write_report(engine, tmp_path / f"out{i}", decisions=None))
         again = write_report(engines[0], tmp_path / "again", decisions=None)
     names = sorted(p.name for p in (tmp_path / "out0").iterdir())
-    assert names == ["audit.txt", "figure1.png", "figure2.png", "figure3.png", "report.html", "statistics.json"]
+    figures = [f"figure{n}.{lang}.png" for n in (1, 2, 3) for lang in ("en", "ru")]
+    assert names == ["audit.txt", *figures, "report.html", "statistics.json"]
     for name in names:
         first = (tmp_path / "out0" / name).read_bytes()
         assert first == (tmp_path / "out1" / name).read_bytes(), name

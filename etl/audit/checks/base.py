@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from etl.audit.model import Catalog, Finding, Status
+from etl.audit.notes import Note, note
 from etl.errors import InputError
 
 
@@ -35,12 +36,25 @@ class Settings:
 Check = Callable[[dict[str, Any], Catalog, Settings], list[Finding]]
 
 
-def finding(rule: dict[str, Any], ids: list[str], status: Status, arithmetic: str) -> Finding:
-    note = rule.get("note")
-    if note and status != "consistent":
-        arithmetic = f"{arithmetic} — {note}"
-    return Finding(rule=rule["id"], kind=rule["kind"], ids=ids, status=status, arithmetic=arithmetic,
-                   title=rule.get("title", ""))
+def finding(
+    rule: dict[str, Any], ids: list[str], status: Status, arithmetic: str, message: Note | None = None
+) -> Finding:
+    """`message`: the same arithmetic as a note of mappings/messages.csv (`report.audit.*`), for the
+    bilingual report; the rule's `note` is then `report.audit.note.<rule id>`."""
+    remark = rule.get("note")
+    if remark and status != "consistent":
+        arithmetic = f"{arithmetic} — {remark}"
+        if message is not None:
+            message = note("report.audit.with_note", text=message, note=note(f"report.audit.note.{rule['id']}"))
+    return Finding(
+        rule=rule["id"],
+        kind=rule["kind"],
+        ids=ids,
+        status=status,
+        arithmetic=arithmetic,
+        title=rule.get("title", ""),
+        message=message,
+    )
 
 
 def need(rule: dict[str, Any], *keys: str) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from etl.audit.checks.base import Settings, finding, need
 from etl.audit.model import Catalog, Finding, ids_of, show
+from etl.audit.notes import Code, note
 
 
 def parts_sum_to_whole(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Finding]:
@@ -15,8 +16,21 @@ def parts_sum_to_whole(rule: dict[str, Any], catalog: Catalog, _: Settings) -> l
     arithmetic = f"{show(catalog, rule['parts'])} {'=' if ok else '≠'} {show(catalog, rule['whole'])}"
     if not ok:
         arithmetic += f" (off by {parts - whole:+d})"
-    return [finding(rule, ids_of(rule["parts"], rule["whole"]), "consistent" if ok else "inconsistent",
-                    arithmetic + (" ✓" if ok else ""))]
+    said = note(
+        "report.audit.sum.ok" if ok else "report.audit.sum.differs",
+        parts=Code(show(catalog, rule["parts"])),
+        whole=Code(show(catalog, rule["whole"])),
+        off=f"{parts - whole:+d}",
+    )
+    return [
+        finding(
+            rule,
+            ids_of(rule["parts"], rule["whole"]),
+            "consistent" if ok else "inconsistent",
+            arithmetic + (" ✓" if ok else ""),
+            said,
+        )
+    ]
 
 
 def subset_le_set(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Finding]:
@@ -26,5 +40,18 @@ def subset_le_set(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[F
     arithmetic = f"{show(catalog, rule['subset'])} {'≤' if ok else '>'} {show(catalog, rule['set'])}"
     if not ok:
         arithmetic += f": the subset exceeds its set by {sub - sup}"
-    return [finding(rule, ids_of(rule["subset"], rule["set"]), "consistent" if ok else "inconsistent",
-                    arithmetic + (" ✓" if ok else ""))]
+    said = note(
+        "report.audit.subset.ok" if ok else "report.audit.subset.exceeds",
+        subset=Code(show(catalog, rule["subset"])),
+        set=Code(show(catalog, rule["set"])),
+        by=sub - sup,
+    )
+    return [
+        finding(
+            rule,
+            ids_of(rule["subset"], rule["set"]),
+            "consistent" if ok else "inconsistent",
+            arithmetic + (" ✓" if ok else ""),
+            said,
+        )
+    ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from etl.audit.checks.base import Settings, finding, need
 from etl.audit.model import Catalog, Finding
+from etl.audit.notes import Code, Num, note
 
 
 def median_in_range(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Finding]:
@@ -14,8 +15,23 @@ def median_in_range(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list
     lo, hi = catalog.get(rule["range"], "min"), catalog.get(rule["range"], "max")
     ok = lo <= med <= hi
     arithmetic = f"median {med} ({rule['median']}) {'within' if ok else 'outside'} range {lo}–{hi} ({rule['range']})"
-    return [finding(rule, [rule["median"], rule["range"]], "consistent" if ok else "inconsistent",
-                    arithmetic + (" ✓" if ok else ""))]
+    said = note(
+        "report.audit.median.within" if ok else "report.audit.median.outside",
+        median=Num(med, "g"),
+        id=Code(rule["median"]),
+        lo=Num(lo, "g"),
+        hi=Num(hi, "g"),
+        range=Code(rule["range"]),
+    )
+    return [
+        finding(
+            rule,
+            [rule["median"], rule["range"]],
+            "consistent" if ok else "inconsistent",
+            arithmetic + (" ✓" if ok else ""),
+            said,
+        )
+    ]
 
 
 def range_within_range(rule: dict[str, Any], catalog: Catalog, _: Settings) -> list[Finding]:
@@ -25,5 +41,21 @@ def range_within_range(rule: dict[str, Any], catalog: Catalog, _: Settings) -> l
     olo, ohi = catalog.get(rule["outer"], "min"), catalog.get(rule["outer"], "max")
     ok = olo <= ilo and ihi <= ohi
     arithmetic = f"{ilo}–{ihi} ({rule['inner']}) {'⊆' if ok else '⊄'} {olo}–{ohi} ({rule['outer']})"
-    return [finding(rule, [rule["inner"], rule["outer"]], "consistent" if ok else "inconsistent",
-                    arithmetic + (" ✓" if ok else ""))]
+    said = note(
+        "report.audit.range.within" if ok else "report.audit.range.outside",
+        ilo=Num(ilo, "g"),
+        ihi=Num(ihi, "g"),
+        inner=Code(rule["inner"]),
+        olo=Num(olo, "g"),
+        ohi=Num(ohi, "g"),
+        outer=Code(rule["outer"]),
+    )
+    return [
+        finding(
+            rule,
+            [rule["inner"], rule["outer"]],
+            "consistent" if ok else "inconsistent",
+            arithmetic + (" ✓" if ok else ""),
+            said,
+        )
+    ]

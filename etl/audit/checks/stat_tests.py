@@ -11,6 +11,7 @@ from scipy.stats.contingency import association
 
 from etl.audit.checks.base import Settings, finding, need
 from etl.audit.model import Catalog, Finding, ids_of
+from etl.audit.notes import Note, Num, fold, note
 from etl.audit.numbers import at_precision, decimals, matches
 from etl.errors import InputError
 
@@ -71,17 +72,64 @@ def recompute_test(rule: dict[str, Any], catalog: Catalog, settings: Settings) -
     printed, printed_ids = _printed(rule, catalog)
     if rule["test"] in NOT_RECOMPUTABLE:
         why = NOT_RECOMPUTABLE[rule["test"]]
-        return [finding(rule, printed_ids, "note", f"printed {printed}: {why} — not recomputed")]
+        return [
+            finding(
+                rule,
+                printed_ids,
+                "note",
+                f"printed {printed}: {why} — not recomputed",
+                note(f"report.audit.test.not_recomputable.{rule['test']}", printed=_printed_note(printed)),
+            )
+        ]
     table, cells, shown = _table(rule, catalog)
     ids = ids_of(printed_ids, cells)
     main = _run(rule["test"], table)
     others = [f"{TESTS[t][0]} = {_num(_run(t, table))}" for t in rule.get("also", [])]
     head = f"{shown}: {TESTS[rule['test']][0]} = {_num(main)}"
     tail = ("; for comparison " + ", ".join(others)) if others else ""
-    status, verdict = _judge(main, printed, settings)
+    status, verdict, verdict_note = _judge(main, printed, settings)
+    message = note(
+        "report.audit.test.head",
+        shown=_shown_note(rule, catalog),
+        test=note(f"report.audit.test.{rule['test']}"),
+        value=_num_note(main),
+        verdict=verdict_note,
+    )
+    if others:
+        message = note(
+            "report.audit.test.compared",
+            text=message,
+            others=fold(
+                "report.audit.join.comma",
+                [
+                    note(
+                        "report.audit.test.other", test=note(f"report.audit.test.{t}"), value=_num_note(_run(t, table))
+                    )
+                    for t in rule.get("also", [])
+                ],
+            ),
+        )
     if status == "inconsistent" and rule.get("ambiguous"):
         status, verdict = "note", f"{verdict} — {rule['ambiguous']}"
-    return [finding(rule, ids, status, f"{head} {verdict}{tail}")]
+        message = note("report.audit.with_note", text=message, note=note(f"report.audit.ambiguous.{rule['id']}"))
+    return [finding(rule, ids, status, f"{head} {verdict}{tail}", message)]
+
+
+def _printed_note(printed: Any) -> Any:
+    return Num(printed, "g") if isinstance(printed, int | float) else str(printed)
+
+
+def _shown_note(rule: dict[str, Any], catalog: Catalog) -> Any:
+    if "rows" in rule:
+        return fold("report.audit.join.vs", [f"{catalog.get(r)}/{catalog.get(r, 'denom')}" for r in rule["rows"]])
+    rows = [[int(catalog.get(c)) for c in row] for row in rule["table"]]
+    return note("report.audit.test.table", table=str(rows))
+
+
+def _num_note(x: float) -> Num:
+    if x < 0.0001:
+        return Num(x, ".2e")
+    return Num(x, ".5f" if x < 0.01 else ".4f")
 
 
 def _run(test: str, table: Table) -> float:
@@ -109,19 +157,32 @@ def _table(rule: dict[str, Any], catalog: Catalog) -> tuple[Table, list[str], st
     return rows, cells, "table " + str(rows)
 
 
-def _judge(value: float, printed: Any, settings: Settings) -> tuple[str, str]:
+def _judge(value: float, printed: Any, settings: Settings) -> tuple[str, str, Note]:
+    alpha = Num(settings.alpha, "g")
     if isinstance(printed, str) and printed.replace(" ", "").lower() == "n.s.":
         ok = value >= settings.alpha
-        return ("consistent", f"≥ {settings.alpha}: printed n.s. ✓") if ok else \
-            ("inconsistent", f"< {settings.alpha}, yet printed n.s.")
+        return (
+            ("consistent", f"≥ {settings.alpha}: printed n.s. ✓", note("report.audit.test.ns_ok", alpha=alpha))
+            if ok
+            else (
+                "inconsistent",
+                f"< {settings.alpha}, yet printed n.s.",
+                note("report.audit.test.ns_bad", alpha=alpha),
+            )
+        )
     places = decimals(printed)
     rounded = at_precision(value, places, "round")
     hit = matches(value, printed)
+    shown, want = Num(float(rounded), f".{places}f"), Num(printed, "g")
     if hit["round"]:
-        return "consistent", f"→ {rounded} = printed {printed} ✓"
+        return "consistent", f"→ {rounded} = printed {printed} ✓", note("report.audit.test.ok", got=shown, want=want)
     if hit["truncate"]:
-        return "inconsistent", f"→ {rounded} ≠ printed {printed} (which is the value truncated, not rounded)"
-    return "inconsistent", f"→ {rounded} ≠ printed {printed}"
+        return (
+            "inconsistent",
+            f"→ {rounded} ≠ printed {printed} (which is the value truncated, not rounded)",
+            note("report.audit.test.truncated", got=shown, want=want),
+        )
+    return "inconsistent", f"→ {rounded} ≠ printed {printed}", note("report.audit.test.differs", got=shown, want=want)
 
 
 def _num(x: float) -> str:
