@@ -71,7 +71,7 @@ def config_path() -> Path | None:
     if named:
         path = Path(named)
         if not path.is_file():
-            raise InputError(f"${CONFIG_VAR}={named}: no such file; unset it or name an existing hsct.toml")
+            raise InputError.of("error.config.no_file", var=CONFIG_VAR, path=named)
         return path
     for candidate in (Path.cwd() / FILE_NAME, PROJECT_ROOT / FILE_NAME):
         if candidate.is_file():
@@ -91,9 +91,9 @@ def _load(path: Path | None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read as TOML ({exc}); correct the file") from exc
+        raise InputError.of("error.config.not_toml", path=path, error=exc) from exc
     try:
         return Config.model_validate({**data, "source": path})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
-        raise InputError(f"{path}: {problems}") from exc
+        raise InputError.of("error.config.invalid", path=path, problems=problems) from exc

@@ -12,11 +12,23 @@ it; only `hsct run`, `hsct db upgrade` and `hsct demo` create or migrate);
 `quality` on the published data): nothing was held; 12 what was asked for does
 not exist (a run, a record, a patient); 13 nothing is published yet: the
 database holds no published batch (or no patient in it) to export or report.
+
+Every message exists in Russian and English (`error.*` of mappings/messages.csv, etl.messages).
+An error is raised with its message key and parameters, `InputError.of("error.x", path=...)`,
+wherever it is raised: the error classes know no language and nothing of the command line. The
+message is rendered in English when the error is made (`str(exc)`, logs, library callers), and
+again in the command's language (`--lang`, $HSCT_LANG, hsct.toml, the locale) by the `hsct`
+group just before click prints it (`HsctError.render`, etl.cli). Code that knows its language
+may also raise with a message already rendered, `InputError(text("error.x", lang, ...))`.
 """
 
 from __future__ import annotations
 
+from typing import Self
+
 import click
+
+from etl.messages import Lang, Message
 
 EXIT_OK = 0
 EXIT_QUALITY_GATE = 1
@@ -32,14 +44,25 @@ EXIT_NOTHING_PUBLISHED = 13  # no published batch (or no patient) to export or r
 
 
 class HsctError(click.ClickException):
-    """An error the user can act on; the message says what to do next."""
+    """An error the user can act on; the message says what to do next (module docstring: by key)."""
 
     exit_code = EXIT_DATABASE
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Message, exit_code: int | None = None) -> None:
+        self.said = message if isinstance(message, Message) else None
+        super().__init__(message.render("en") if isinstance(message, Message) else message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+    @classmethod
+    def of(cls, key: str, /, exit_code: int | None = None, **params: object) -> Self:
+        """The error whose message is `key` of mappings/messages.csv, filled from `params`."""
+        return cls(Message(key, params), exit_code)
+
+    def render(self, lang: Lang) -> None:
+        """Speak `lang`: the message of an error raised by key, rendered again (the CLI calls this)."""
+        if self.said is not None:
+            self.message = self.said.render(lang)
 
 
 class DatabaseError(HsctError):
@@ -66,6 +89,7 @@ class QualityGateError(HsctError):
     """A blocking data-quality check failed: the night's batch is held, not published."""
 
     exit_code = EXIT_QUALITY_GATE
+
 
 # The FHIR export (etl/fhir).
 EXIT_PARTNER = 6  # an unknown partner, or its configuration or secret is missing

@@ -18,6 +18,7 @@ import csv
 import os
 import string
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Literal, Protocol, cast
@@ -64,11 +65,27 @@ def speaker(lang: Lang, write: Callable[[str], object]) -> Say:
     return say
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message not rendered yet: its key and parameters, for code that does not know the language
+    (an error raised below the command line, etl.errors). A parameter may be a Message itself: it is
+    rendered in the same language (`run {hint}` with `hint=Message("error.db.upgrade_same_db")`)."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    def render(self, lang: Lang) -> str:
+        return text(self.key, lang, **self.params)
+
+
 def text(key: str, lang: Lang, /, **params: object) -> str:
-    """The message `key` in `lang`, its placeholders filled from `params`; raises KeyError for an
-    unknown key (a test lists every key the code uses)."""
+    """The message `key` in `lang`, its placeholders filled from `params` (a `Message` parameter
+    rendered in `lang` too); raises KeyError for an unknown key (a test lists every key the code uses)."""
     template = catalogue()[key][lang]
-    return template.format_map(_Params(params)) if params or "{" in template else template
+    if not params and "{" not in template:
+        return template
+    filled = {name: value.render(lang) if isinstance(value, Message) else value for name, value in params.items()}
+    return template.format_map(_Params(filled))
 
 
 def both(key: str, /, **params: object) -> dict[Lang, str]:

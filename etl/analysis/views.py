@@ -24,10 +24,8 @@ def _read(engine: Engine, sql: str) -> pd.DataFrame:
         with engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
     except Exception as exc:
-        raise DatabaseError(
-            f"cannot read the analysis views on {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.__class__.__name__}; run `hsct db upgrade` (migration 0003 creates them)"
-        ) from exc
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError.of("error.analysis_views", where=where, error=exc.__class__.__name__) from exc
 
 
 def read_patients(engine: Engine) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from etl.cli.run import run
 from etl.cli.runs import runs
 from etl.display import printable
 from etl.errors import EXIT_INTERNAL, HsctError
+from etl.messages import Lang, language
 
 DEBUG_VAR = "HSCT_DEBUG"  # set to 1: an internal error shows its traceback instead of exit 9
 PRIVATE_UMASK = 0o077  # files 0600, folders 0700 (module docstring)
@@ -47,19 +48,33 @@ class _Hsct(click.Group):
         previous = os.umask(PRIVATE_UMASK)  # before any subcommand creates anything; restored for library callers
         try:
             return super().invoke(ctx)
+        except HsctError as exc:  # raised by message key below the command line: said in the command's language
+            exc.render(_error_lang(ctx))
+            raise
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
             if os.environ.get(DEBUG_VAR):
                 raise
             log = _write_traceback()
-            raise HsctError(
-                f"internal error ({type(exc).__name__}: {printable(exc)[:300]}); this is a bug in hsct, not in the "
-                f"input: the run changed nothing. Send {log} to the team (set {DEBUG_VAR}=1 to see the traceback)",
-                exit_code=EXIT_INTERNAL,
-            ) from exc
+            error = HsctError.of(
+                "error.internal", EXIT_INTERNAL, error=f"{type(exc).__name__}: {printable(exc)[:300]}", log=log,
+                var=DEBUG_VAR,
+            )  # fmt: skip
+            error.render(_error_lang(ctx))
+            raise error from exc
         finally:
             os.umask(previous)
+
+
+def _error_lang(ctx: click.Context) -> Lang:
+    """The language of an error message: the command's, or without hsct.toml when that is what fails."""
+    from etl.cli.options import current_lang
+
+    try:
+        return current_lang()
+    except HsctError:  # hsct.toml cannot be read: --lang, $HSCT_LANG, the locale
+        return language((ctx.obj or {}).get("lang"))
 
 
 def _write_traceback() -> str:

@@ -35,7 +35,8 @@ def _run(action: str, url: str | None, fn: Callable[[Engine], object]) -> None:
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         where = engine.url.render_as_string()
-        raise DatabaseError(f"{action} failed on {where}: {cause.__class__.__name__}: {cause}") from exc
+        error = f"{cause.__class__.__name__}: {cause}"
+        raise DatabaseError.of("error.db_failed", action=action, where=where, error=error) from exc
     finally:
         engine.dispose()
 

@@ -96,7 +96,7 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
         require_database(engine, published=True, patients=since is None, wait=True, notice=_notice)
         result = export_fhir(engine, p, out_dir, fmt, since=since, validate=validate, notice=_notice)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"the export failed: {exc.__class__.__name__}: {exc}") from exc
+        raise DatabaseError.of("error.export_failed", error=f"{exc.__class__.__name__}: {exc}") from exc
     finally:
         engine.dispose()
     _summary(result, time.perf_counter() - start)
@@ -144,7 +144,7 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
         require_database(engine, published=True, wait=True, notice=_notice)
         result = push_bundles(engine, p, out_dir, validate=validate, say=_notice)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"the push failed: {exc.__class__.__name__}: {exc}") from exc
+        raise DatabaseError.of("error.push_failed", error=f"{exc.__class__.__name__}: {exc}") from exc
     finally:
         engine.dispose()
     _summary(result.export, time.perf_counter() - start, kept=out_dir is not None)

@@ -40,7 +40,7 @@ def generate(out: Path, seed: int, patients: int | None, inject_errors: bool) ->
     from etl.synth import generate as run
 
     if out.exists() and any(p for p in out.iterdir() if p.name != "truth"):
-        raise HsctError(f"{out} already holds files; give an empty or new folder with --out", EXIT_INPUT)
+        raise HsctError.of("error.out_not_empty", EXIT_INPUT, out=out)
     click.echo(f"generating {'the study cohort' if patients is None else f'{patients} patients'} into {out} ...")
     report = run(out, seed=seed, patients=patients, inject_errors=inject_errors)
     files = sorted(p.name for p in out.iterdir() if p.is_file())

@@ -86,7 +86,7 @@ def mappings_unmapped(source: Path, csv_out: Path | None, mappings_dir: Path) ->
     try:
         report = find_unmapped(source, mappings_dir)
     except MappingError as exc:
-        raise InputError(f"{exc}\nfix the mapping files first (`hsct mappings check`)") from exc
+        raise InputError.of("error.mappings_broken", error=exc) from exc
     for name, reason in report.unreadable:
         click.echo(f"unreadable file {name}: {reason}", err=True)
     if csv_out is not None:

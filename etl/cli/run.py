@@ -114,7 +114,7 @@ def run(
     except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:  # the bulk paths use the drivers directly
         _page_of_failed_run(engine, before, pages, lang)
         engine.dispose()
-        raise DatabaseError(f"the run failed and changed nothing: {exc.__class__.__name__}: {exc}") from exc
+        raise DatabaseError(text("error.run_failed", lang, error=f"{exc.__class__.__name__}: {exc}")) from exc
     except Exception:
         _page_of_failed_run(engine, before, pages, lang)
         engine.dispose()

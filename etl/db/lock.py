@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 
 from etl.db.migrate import at_head, upgrade
 from etl.errors import EXIT_LOCKED, HsctError
-from etl.messages import Say, silent
+from etl.messages import Message, Say, silent
 
 ADVISORY_KEY = 0x4853  # "HS"; the second key is the schema's hash
 
@@ -52,8 +52,6 @@ def run_lock(
             yield
 
 
-
-
 def upgrade_locked(engine: Engine, revision: str = "heads") -> None:
     """Migrate to `revision` under the exclusive run lock, waiting for a run that holds it; nothing
     to do (no lock taken) when the database is at the head already."""
@@ -63,8 +61,8 @@ def upgrade_locked(engine: Engine, revision: str = "heads") -> None:
         upgrade(engine, revision)
 
 
-def _refused(what: str) -> RunLockedError:
-    return RunLockedError(f"another hsct run holds {what}; wait for it to finish, or pass --wait to queue behind it")
+def _refused(what: Message) -> RunLockedError:
+    return RunLockedError.of("error.locked", what=what)
 
 
 @contextmanager
@@ -76,7 +74,7 @@ def _pg_lock(engine: Engine, wait: bool, shared: bool, say: Notice) -> Iterator[
             text(f"SELECT pg_try_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY}
         ).scalar():
             if not wait:
-                raise _refused(f"the lock on {engine.url.render_as_string()}")
+                raise _refused(Message("error.locked.server", {"url": engine.url.render_as_string()}))
             say("lock.waiting", holder="")
             conn.execute(text(f"SELECT pg_advisory_lock{kind}(:k, hashtext(current_schema()))"), {"k": ADVISORY_KEY})
         conn.commit()
@@ -102,7 +100,7 @@ def _file_lock(engine: Engine, wait: bool, shared: bool, say: Notice) -> Iterato
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             if not wait:
-                raise _refused(f"{path} (pid {holder})") from None
+                raise _refused(Message("error.locked.file", {"path": path, "pid": holder})) from None
             say("lock.waiting", holder=f"(pid {holder})")
             fcntl.flock(fd, mode)
         if not shared:  # the holder's pid, for the message of a refused run

@@ -27,6 +27,7 @@ from etl.db.engine import ENV_VAR, sqlite_file
 from etl.db.lock import Notice, run_lock
 from etl.db.migrate import alembic_config
 from etl.errors import DatabaseError, NoDatabaseError, NothingPublishedError
+from etl.messages import Message
 from schemas.quality import BatchPublication
 from schemas.tables import EtlRun, Patient
 
@@ -40,9 +41,11 @@ def describe(engine: Engine) -> str:
     return str(path.resolve()) if path is not None else engine.url.render_as_string(hide_password=True)
 
 
-def _upgrade_hint(engine: Engine) -> str:
+def _upgrade_hint(engine: Engine) -> Message:
     path = sqlite_file(engine.url)
-    return f"`{UPGRADE} --db {path.resolve()}`" if path is not None else f"`{UPGRADE}` with the same --db"
+    if path is None:
+        return Message("error.db.hint_server")
+    return Message("error.db.hint_file", {"path": path.resolve()})
 
 
 def require_file(engine: Engine) -> None:
@@ -51,24 +54,18 @@ def require_file(engine: Engine) -> None:
     if path is None:
         return
     if not path.exists():
-        raise NoDatabaseError(
-            f"no database at {path.resolve()}: the file does not exist (nothing was created). Check --db or "
-            f"${ENV_VAR}; to start a new registry there, run {_upgrade_hint(engine)} or the first night "
-            "with `hsct run --source FOLDER`"
-        )
+        raise NoDatabaseError.of("error.db.missing_file", path=path.resolve(), var=ENV_VAR, hint=_upgrade_hint(engine))
     if not path.is_file():
-        raise NoDatabaseError(f"--db {path.resolve()} is not a database file (a folder?): name the SQLite file")
+        raise NoDatabaseError.of("error.db.not_a_file", path=path.resolve())
     try:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise DatabaseError(f"cannot read the database file {path.resolve()}: {exc.strerror}") from exc
+        raise DatabaseError.of("error.db.cannot_read_file", path=path.resolve(), error=exc.strerror) from exc
     if not header:  # refused before anything connects: a connection would write an SQLite header into it
-        raise NoDatabaseError(
-            f"{path.resolve()} is an empty file, no hsct database: run {_upgrade_hint(engine)} to create it there"
-        )
+        raise NoDatabaseError.of("error.db.empty_file", path=path.resolve(), hint=_upgrade_hint(engine))
     if header != SQLITE_HEADER:
-        raise NoDatabaseError(f"{path.resolve()} is not an SQLite database (check --db)")
+        raise NoDatabaseError.of("error.db.not_sqlite", path=path.resolve())
 
 
 def require_database(
@@ -98,22 +95,21 @@ def require_database(
     except OperationalError as exc:
         raise _connection_error(engine, exc) from exc
     except DBAPIError as exc:
-        raise DatabaseError(f"cannot read {describe(engine)}: {exc.__class__.__name__}: {exc.orig}") from exc
+        error = f"{exc.__class__.__name__}: {exc.orig}"
+        raise DatabaseError.of("error.db.cannot_read", where=describe(engine), error=error) from exc
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot read {describe(engine)}: {exc.__class__.__name__}: {exc}") from exc
+        error = f"{exc.__class__.__name__}: {exc}"
+        raise DatabaseError.of("error.db.cannot_read", where=describe(engine), error=error) from exc
 
 
 def _connection_error(engine: Engine, exc: OperationalError) -> Exception:
     text = str(exc.orig)
     if engine.dialect.name == "postgresql" and "does not exist" in text:
-        return NoDatabaseError(
-            f"no database at {describe(engine)}: the server has no such database. Create it (createdb), then "
-            f"run {_upgrade_hint(engine)}"
-        )
+        return NoDatabaseError.of("error.db.no_server_database", where=describe(engine), hint=_upgrade_hint(engine))
     if engine.dialect.name == "sqlite" and "not a database" in text:
-        return NoDatabaseError(f"{describe(engine)} is not an SQLite database (check --db)")
+        return NoDatabaseError.of("error.db.not_sqlite", path=describe(engine))
     first = text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
-    return DatabaseError(f"cannot reach the database {describe(engine)}: {first}")
+    return DatabaseError.of("error.db.unreachable", where=describe(engine), error=first)
 
 
 def _require_schema(conn: Connection, engine: Engine) -> None:
@@ -124,23 +120,17 @@ def _require_schema(conn: Connection, engine: Engine) -> None:
     hint = _upgrade_hint(engine)
     if not current:
         if inspect(conn).has_table("alembic_version"):
-            raise NoDatabaseError(f"{where} holds no hsct schema (it was migrated down to base): run {hint}")
-        raise NoDatabaseError(
-            f"{where} holds no hsct schema (no alembic_version table: a new, empty database, or not an hsct "
-            f"database): run {hint} to create it"
-        )
+            raise NoDatabaseError.of("error.db.migrated_to_base", where=where, hint=hint)
+        raise NoDatabaseError.of("error.db.no_schema", where=where, hint=hint)
     known = {rev.revision for rev in script.walk_revisions()}
     unknown = sorted(current - known)
     if unknown:
-        raise NoDatabaseError(
-            f"{where} was migrated by a newer hsct (revision {', '.join(unknown)} unknown to this one): "
-            "upgrade hsct, or use the hsct that migrated it"
-        )
+        raise NoDatabaseError.of("error.db.newer", where=where, revisions=", ".join(unknown))
     if current != heads:
-        raise NoDatabaseError(
-            f"{where} is at schema revision {', '.join(sorted(current))}, this hsct needs "
-            f"{', '.join(sorted(heads))}: run {hint} to migrate it (the nightly `hsct run` migrates too)"
-        )
+        raise NoDatabaseError.of(
+            "error.db.old_schema", where=where, current=", ".join(sorted(current)), heads=", ".join(sorted(heads)),
+            hint=hint,
+        )  # fmt: skip
 
 
 def _require_published(conn: Connection, patients: bool) -> None:
@@ -150,26 +140,13 @@ def _require_published(conn: Connection, patients: bool) -> None:
     if published is None:
         raise NothingPublishedError(_nothing_published(conn))
     if patients and conn.execute(select(Patient.patient_id).limit(1)).first() is None:
-        raise NothingPublishedError(
-            f"the published data (run {published}) holds no patient: nothing to export, report or check. "
-            "See `hsct runs` for what the nights loaded and `hsct quarantine` for what they rejected"
-        )
+        raise NothingPublishedError.of("error.db.no_patient", run=published)
 
 
-def _nothing_published(conn: Connection) -> str:
+def _nothing_published(conn: Connection) -> Message:
     """Why nothing is published, and what to do."""
-    held = conn.execute(
-        select(func.max(BatchPublication.run_id)).where(BatchPublication.status == "held")
-    ).scalar()
+    held = conn.execute(select(func.max(BatchPublication.run_id)).where(BatchPublication.status == "held")).scalar()
     if held is not None:
-        return (
-            f"nothing is published yet: the quality gate held run {held}. Review it with `hsct quality --run {held}`, "
-            f"then publish it with `hsct quality --publish {held}`, or fix the feeds and run the night again"
-        )
+        return Message("error.db.held", {"run": held})
     runs = conn.execute(select(func.count()).select_from(EtlRun)).scalar() or 0
-    if runs:
-        return (
-            "nothing is published yet: no night completed (see `hsct runs`); fix what stopped it and run "
-            "`hsct run --source FOLDER` again"
-        )
-    return "nothing is published yet: no night was run on this database; run `hsct run --source FOLDER` first"
+    return Message("error.db.no_night_completed" if runs else "error.db.no_night")

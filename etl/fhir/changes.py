@@ -26,12 +26,12 @@ def resolve_since(conn: Connection, since: str | None) -> int | None:
     if since.isdigit():
         run = conn.execute(select(EtlRun.run_id).where(EtlRun.run_id == int(since))).scalar()
         if run is None:
-            raise InputError(f"--since {since}: there is no run {since} (see `hsct runs`)")
+            raise InputError.of("error.since.no_run", since=since)
         return int(run)
     try:
         moment = dt.datetime.fromisoformat(since)
     except ValueError:
-        raise InputError(f"--since {since!r}: give a run number or an ISO timestamp (2024-01-31T06:00)") from None
+        raise InputError.of("error.since.format", since=repr(since)) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone().replace(tzinfo=None)
     run = conn.execute(

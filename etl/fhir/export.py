@@ -173,9 +173,7 @@ def _export(
     result.validated = validator.validated
     if validator.errors:
         shown = "\n  ".join(validator.errors[:20])
-        raise InvalidFhirError(
-            f"{len(validator.errors)} exported resources are not valid FHIR R4 (nothing was recorded):\n  {shown}"
-        )
+        raise InvalidFhirError.of("error.invalid_fhir", n=len(validator.errors), errors=f"\n  {shown}")
     _record(engine, partner, result, ledger, record_as or fmt)
     return result
 

@@ -35,9 +35,7 @@ class Partner:
         """The pseudonym secret: from the environment variable, else (demo partner only) the demo default."""
         value = os.environ.get(self.secret_env) or self.demo_secret
         if not value:
-            raise PartnerError(
-                f"partner {self.name!r}: set the environment variable {self.secret_env} to its pseudonym secret"
-            )
+            raise PartnerError.of("error.partner.secret", partner=repr(self.name), var=self.secret_env)
         return value.encode("utf-8")
 
     @property
@@ -47,18 +45,18 @@ class Partner:
 
 
 def _partner(name: str, spec: dict) -> Partner:
-    where = f"{PARTNERS_FILE.name}: partner {name!r}"
+    where = {"file": PARTNERS_FILE.name, "partner": repr(name)}
     for field in ("base_url", "resource_types", "dates", "secret_env"):
         if field not in spec:
-            raise PartnerError(f"{where} has no {field}")
+            raise PartnerError.of("error.partner.missing", field=field, **where)
     unknown = sorted(set(spec["resource_types"]) - set(RESOURCE_TYPES))
     if unknown:
-        raise PartnerError(f"{where}: unknown resource types {unknown}; known: {', '.join(RESOURCE_TYPES)}")
+        raise PartnerError.of("error.partner.unknown_types", types=unknown, known=", ".join(RESOURCE_TYPES), **where)
     if spec["dates"] not in DATE_MODES:
-        raise PartnerError(f"{where}: dates must be one of {DATE_MODES}, not {spec['dates']!r}")
+        raise PartnerError.of("error.partner.dates", modes=DATE_MODES, dates=repr(spec["dates"]), **where)
     types = tuple(t for t in RESOURCE_TYPES if t in spec["resource_types"])
     if "Patient" not in types:
-        raise PartnerError(f"{where}: resource_types must include Patient (every resource refers to it)")
+        raise PartnerError.of("error.partner.needs_patient", **where)
     return Partner(
         name=name,
         base_url=str(spec["base_url"]).rstrip("/"),
@@ -80,5 +78,5 @@ def load_partners(path: Path = PARTNERS_FILE) -> dict[str, Partner]:
 def get_partner(name: str, path: Path = PARTNERS_FILE) -> Partner:
     partners = load_partners(path)
     if name not in partners:
-        raise PartnerError(f"no partner {name!r} in {path}; known partners: {', '.join(sorted(partners))}")
+        raise PartnerError.of("error.partner.unknown", partner=repr(name), file=path, known=", ".join(sorted(partners)))
     return partners[name]

@@ -97,9 +97,8 @@ def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backof
             client.transaction(body)
         except PermanentFailure as exc:
             _finish(engine, result, "partial")
-            raise PushError(
-                f"{partner.name}: bundle {path.name} was not accepted ({exc}); {sent} sent, {skipped} already there. "
-                "Run the push again: what arrived is recorded and will not be re-sent."
+            raise PushError.of(
+                "error.push_rejected", partner=partner.name, bundle=path.name, error=exc, sent=sent, skipped=skipped
             ) from exc
         sent += 1
         with engine.begin() as conn:

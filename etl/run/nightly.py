@@ -450,10 +450,7 @@ def _store_raw_again(conn: Connection, item: _FileWork, vocab: Vocabulary) -> No
     """
     table = read_file(item.source, vocab.header_rule(item.source.feed))
     if table.sha256 != item.table.sha256:  # type: ignore[union-attr]
-        raise InputError(
-            f"{item.source.path}: the file changed while the run was going, so its raw rows cannot be "
-            "kept as the run read them; nothing of this run is saved, run the folder again"
-        )
+        raise InputError.of("error.file_changed", path=item.source.path)
     item.table = table
     _store_raw(conn, item, None)
     release_cells(table, item.columns)  # type: ignore[arg-type]

@@ -186,9 +186,9 @@ def worker_count(files: int) -> int:
         try:
             count = int(wanted)
         except ValueError:
-            raise InputError(f"{WORKERS_VAR}={wanted!r}: expected a whole number of worker processes") from None
+            raise InputError.of("error.workers.not_number", var=WORKERS_VAR, value=repr(wanted)) from None
         if count < 1:
-            raise InputError(f"{WORKERS_VAR}={wanted!r}: at least one worker is needed")
+            raise InputError.of("error.workers.too_few", var=WORKERS_VAR, value=repr(wanted))
     else:
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(count, files))

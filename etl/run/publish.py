@@ -57,20 +57,16 @@ def publish_run(
         with engine.begin() as conn:
             current = publication(conn, run_id)
             if current is None:
-                raise InputError(f"run {run_id} has no batch to publish (no such run, or it did not complete)")
+                raise InputError.of("error.publish.no_batch", run=run_id)
             if current.status == "published":
-                raise HsctError(f"run {run_id} is published already; nothing to do", exit_code=EXIT_USAGE)
+                raise HsctError.of("error.publish.already", EXIT_USAGE, run=run_id)
             later = conn.execute(
                 select(BatchPublication.run_id)
                 .where(BatchPublication.run_id > run_id, BatchPublication.status == "published")
                 .limit(1)
             ).scalar()
             if later is not None:
-                raise HsctError(
-                    f"run {later} was published after run {run_id}: publishing the older batch would replace "
-                    "newer data; run the night's folder again instead",
-                    exit_code=EXIT_USAGE,
-                )
+                raise HsctError.of("error.publish.newer", EXIT_USAGE, later=later, run=run_id)
             work = [file_work(*f) for f in run_files(conn, run_id)]
             summary = RunSummary(run_id, [w.summary for w in work])
             harmonize_and_store(conn, work, vocab, say, None)
