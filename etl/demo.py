@@ -1,7 +1,8 @@
 """The demo: the whole pipeline on the embedded database, from synthetic feeds to the report.
 
 Each step is a function of the work folder; `hsct demo` runs them in order and
-prints where everything is.
+prints where everything is. Each step tells it by message key (`demo.*` of mappings/messages.csv)
+through a `Say`, which the command renders in its language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from etl.db import make_engine
 from etl.db.lock import upgrade_locked
+from etl.messages import Message, Say
 from etl.run.nightly import run_night
 from etl.synth.generate import generate
 
@@ -51,14 +53,11 @@ class DemoPaths:
         return self.workdir / "report"
 
 
-Say = Callable[[str], None]
-
-
 def step_generate(paths: DemoPaths, say: Say) -> None:
     report = generate(paths.feeds, inject_errors=True)
     injected = report.get("injected", 0)
-    say(f"synthetic feeds ({report['patients']} patients, {injected} injected bad inputs): {paths.feeds}")
-    say(f"  truth file and error manifest: {paths.feeds / 'truth'}")
+    say("demo.feeds", patients=report["patients"], injected=injected, path=paths.feeds)
+    say("demo.truth", path=paths.feeds / "truth")
 
 
 def step_run(paths: DemoPaths, say: Say) -> None:
@@ -71,12 +70,10 @@ def step_run(paths: DemoPaths, say: Say) -> None:
     finally:
         engine.dispose()
     t = summary.totals
-    say(
-        f"ETL run {summary.run_id}: {t['rows_in']} rows in, {t['rows_loaded']} loaded, {t['rows_merged']} merged, "
-        f"{t['rows_quarantined']} quarantined; database: {paths.database}"
-    )
-    say(f"  data quality: {'published' if summary.published else 'HELD by a blocking check'}; "
-        f"Data Docs: {paths.quality_docs / 'index.html'}")  # fmt: skip
+    say("demo.run", run=summary.run_id, rows_in=t["rows_in"], loaded=t["rows_loaded"], merged=t["rows_merged"],
+        quarantined=t["rows_quarantined"], path=paths.database)  # fmt: skip
+    state = Message("run.state.published" if summary.published else "run.state.held")
+    say("demo.quality", state=state, path=paths.quality_docs / "index.html")
 
 
 def step_export(paths: DemoPaths, say: Say) -> None:
@@ -90,8 +87,8 @@ def step_export(paths: DemoPaths, say: Say) -> None:
         bundles = export_fhir(engine, partner, paths.bundles, "bundle")
     finally:
         engine.dispose()
-    say(f"FHIR Bulk NDJSON ({ndjson.resources} resources): {paths.ndjson}")
-    say(f"FHIR transaction Bundles for partner '{DEMO_PARTNER}' ({bundles.resources} resources): {paths.bundles}")
+    say("demo.ndjson", resources=ndjson.resources, path=paths.ndjson)
+    say("demo.bundles", partner=DEMO_PARTNER, resources=bundles.resources, path=paths.bundles)
 
 
 def step_report(paths: DemoPaths, say: Say) -> None:
@@ -103,8 +100,8 @@ def step_report(paths: DemoPaths, say: Say) -> None:
         report = write_report(engine, paths.report, decisions=DEFAULT_DECISIONS)
     finally:
         engine.dispose()
-    say(f"reproduction report (decisions applied: {report.decisions}): {report.html}")
-    say(f"  statistics: {paths.report / 'statistics.json'}")
+    say("demo.report", decisions=report.decisions, path=report.html)
+    say("demo.statistics", path=paths.report / "statistics.json")
 
 
 STEPS: list[Callable[[DemoPaths, Say], None]] = [step_generate, step_run, step_export, step_report]

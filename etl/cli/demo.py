@@ -27,6 +27,8 @@ def demo(workdir: Path) -> None:
     Example:
         hsct demo --workdir /tmp/hsct-demo
     """
+    from etl.cli.options import current_lang
     from etl.demo import run_demo
+    from etl.messages import speaker
 
-    run_demo(workdir, click.echo)
+    run_demo(workdir, speaker(current_lang(), click.echo))

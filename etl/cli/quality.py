@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -13,24 +12,11 @@ from etl.cli.options import current_lang, db_option
 from etl.cli.run import write_page
 from etl.display import printable
 from etl.errors import EXIT_FINDINGS, DatabaseError, HsctError, InputError
-from etl.messages import text
-
-if TYPE_CHECKING:  # great_expectations, pandas and SQLAlchemy load when the command runs, not for its help
-    from etl.quality import QualityReport
+from etl.messages import Lang, text
 
 
-def _print_report(report: QualityReport) -> None:
-    click.echo(
-        f"{len(report.results)} checks: {len(report.blocking_failures)} blocking and "
-        f"{len(report.warning_failures)} warning failures"
-    )
-    for line in report.summary_lines():
-        click.echo(f"  {line}")
-    if report.docs_path:
-        click.echo(f"Data Docs: {report.docs_path}")
-
-
-def _check_now(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
+def _check_now(engine, out: Path, lang: Lang) -> None:  # type: ignore[no-untyped-def]
+    from etl.console.summary import print_quality
     from etl.quality import QualityCheck, store_report
     from etl.quality.show import latest_completed_run
 
@@ -40,36 +26,43 @@ def _check_now(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
         quality.harmonized(conn, run_id)
         quality.docs(out, run_id, "quality")
         store_report(conn, quality.report, run_id, "quality")
-    click.echo(f"checked the published data (row accounting of run {run_id if run_id is not None else '-'})")
-    _print_report(quality.report)
+    click.echo(text("quality.checked_published", lang, run=run_id if run_id is not None else "-"))
+    print_quality(quality.report, lang, click.echo)
     if not quality.report.success:
-        raise HsctError("a blocking check fails on the published data; see the failures above", exit_code=EXIT_FINDINGS)
+        raise HsctError(text("error.quality_blocking", lang), exit_code=EXIT_FINDINGS)
 
 
-def _show(engine, run_id: int) -> None:  # type: ignore[no-untyped-def]
-    from etl.quality import publication
+def _show(engine, run_id: int, lang: Lang) -> None:  # type: ignore[no-untyped-def]
+    from etl.quality import GATE, publication
     from etl.quality.show import failed_results, latest_quality_run
 
     with engine.connect() as conn:
         pub = publication(conn, run_id)
         checked = latest_quality_run(conn, run_id)
         if pub is None and checked is None:
-            raise InputError(f"run {run_id} has no quality results (no such run, or it did not complete)")
+            raise InputError(text("error.no_quality_results", lang, run=run_id))
         if pub is not None:
-            click.echo(f"run {run_id}: {pub.status} by {pub.decided_by} at {pub.decided_at} ({pub.note or ''})")
+            gate = pub.decided_by == GATE  # no person decided: the gate's own words, in the language asked
+            who = text("quality.gate", lang) if gate else pub.decided_by
+            note = text(f"quality.gate.{pub.status}", lang) if gate else pub.note or ""
+            state = text(f"quality.publication.{pub.status}", lang)
+            line = text("quality.publication", lang, run=run_id, state=state, who=who, at=pub.decided_at, note=note)
+            click.echo(line)
             if pub.held_reason:
-                click.echo(f"  held because: {pub.held_reason}")
+                click.echo("  " + text("console.runs.held_reason", lang, reason=pub.held_reason))
         if checked is not None:
             click.echo(
-                f"checked at {checked.checked_at} ({checked.trigger}): {checked.checks} checks, "
-                f"{checked.blocking_failures} blocking and {checked.warning_failures} warning failures"
-            )
+                text("quality.checked", lang, at=checked.checked_at, trigger=checked.trigger, checks=checked.checks,
+                     blocking=checked.blocking_failures, warning=checked.warning_failures)
+            )  # fmt: skip
             for r in failed_results(conn, checked.quality_run_id):
-                click.echo(f"  {r.severity:8} {r.check_id} ({r.frame}.{r.field or ''}): {r.observed_value}")
+                severity = text(f"quality.severity.{r.severity}", lang)
+                click.echo(f"  {severity:8} {r.check_id} ({r.frame}.{r.field or ''}): {r.observed_value}")
                 for row in (r.unexpected_sample or [])[:3]:
                     click.echo(f"           {row}")
+                click.echo(f"           {text(f'check.{r.check_id}', lang)}")
             if checked.docs_path:
-                click.echo(f"Data Docs: {checked.docs_path}")
+                click.echo(text("run.docs", lang, path=checked.docs_path))
 
 
 @click.command("quality")
@@ -126,26 +119,28 @@ def quality(
     from sqlalchemy.exc import SQLAlchemyError
 
     from etl.console import default_pages_dir
+    from etl.console.summary import print_quality
     from etl.db import make_engine, resolve_url
     from etl.db.require import require_database
     from etl.run.publish import publish_run
 
+    lang = current_lang()
     engine = make_engine(resolve_url(db_url))
     try:
         # reads (and --publish loads) an existing, migrated database; checking the published data needs some
         require_database(engine, published=show_run is None and publish is None, patients=True)
         if show_run is not None:
-            _show(engine, show_run)
+            _show(engine, show_run, lang)
         elif publish is not None:
             who = decided_by or getpass.getuser()
             result = publish_run(engine, publish, decided_by=who, note=note, wait=wait, docs_dir=out)
-            click.echo(f"run {publish}: batch published by {who}; the views and exports now serve it")
-            _print_report(result.quality)
-            page = write_page(engine, publish, pages_dir or default_pages_dir(resolve_url(db_url)), current_lang())
-            click.echo(text("run.page", current_lang(), path=printable(page)))
+            click.echo(text("quality.published", lang, run=publish, who=who))
+            print_quality(result.quality, lang, click.echo)
+            page = write_page(engine, publish, pages_dir or default_pages_dir(resolve_url(db_url)), lang)
+            click.echo(text("run.page", lang, path=printable(page)))
         else:
-            _check_now(engine, out)
+            _check_now(engine, out, lang)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"quality failed and changed nothing: {exc.__class__.__name__}: {exc}") from exc
+        raise DatabaseError(text("error.quality_failed", lang, error=f"{exc.__class__.__name__}: {exc}")) from exc
     finally:
         engine.dispose()

@@ -81,15 +81,24 @@ def test_a_blocking_failure_holds_the_batch_until_a_data_manager_publishes_it(db
         files = conn.execute(select(RunFile.file_name, RunFile.rows_in).where(RunFile.run_id == 2)).all()
         assert len(files) == 3  # night B's accounting is kept ...
         assert conn.execute(select(RawRow.raw_row_id)).all()  # ... and its raw rows, the lab file's too
-        labs_b = conn.execute(
-            select(SourceFile.file_id).where(SourceFile.file_name == "labs_20240101.csv").order_by(SourceFile.file_id)
-        ).scalars().all()[-1]
+        labs_b = (
+            conn.execute(
+                select(SourceFile.file_id)
+                .where(SourceFile.file_name == "labs_20240101.csv")
+                .order_by(SourceFile.file_id)
+            )
+            .scalars()
+            .all()[-1]
+        )
         assert len(conn.execute(select(RawRow.raw_row_id).where(RawRow.file_id == labs_b)).all()) == 6
         results_a = len(conn.execute(select(LabResult.lab_result_id)).all())
     engine.dispose()
 
     shown = hsct("quality", "--db", db_url, "--run", "2")
     assert "run 2: held by quality gate" in shown and "rule_group_vs_ino" in shown
+    shown_ru = hsct("--lang", "ru", "quality", "--db", db_url, "--run", "2")
+    assert "запуск 2: партия задержана (held); решение: проверка качества" in shown_ru
+    assert "(не пройдена блокирующая проверка)" in shown_ru and "блокир.  rule_group_vs_ino (" in shown_ru
 
     published = hsct(
         "quality", "--db", db_url, "--publish", "2", "--by", "A. Petrova", "--note", "doses confirmed",
@@ -109,6 +118,8 @@ def test_a_blocking_failure_holds_the_batch_until_a_data_manager_publishes_it(db
 
     again = hsct("quality", "--db", db_url, "--publish", "2", code=2)
     assert "published already" in again
+    again_ru = hsct("--lang", "ru", "quality", "--db", db_url, "--publish", "2", code=2)
+    assert "запуск 2 уже опубликован (published); делать ничего не нужно" in again_ru
 
 
 def test_publishing_an_older_held_batch_after_a_newer_one_is_refused(db_url: str, tmp_path: Path) -> None:
@@ -123,6 +134,9 @@ def test_publishing_an_older_held_batch_after_a_newer_one_is_refused(db_url: str
 def test_quality_alone_checks_the_published_data(db_url: str, tmp_path: Path) -> None:
     load_night(db_url, tmp_path)
     out = hsct("quality", "--db", db_url, "--out", str(tmp_path / "alone"))
-    assert "61 checks: 0 blocking and 0 warning failures" in out
+    assert "quality: 61 checks, 0 blocking and 0 warning failures" in out
     assert f"Data Docs: {tmp_path / 'alone' / 'index.html'}" in out
     assert (tmp_path / "alone" / "index.html").is_file()
+    out_ru = hsct("--lang", "ru", "quality", "--db", db_url, "--out", str(tmp_path / "alone"))
+    assert "проверены опубликованные данные (учёт строк запуска 1)" in out_ru
+    assert "проверки качества: 61, не пройдено блокирующих: 0, предупреждений: 0" in out_ru
