@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from etl.audit.checks import CHECKS, COMMON_KEYS, KEYS, Settings
 from etl.audit.model import Catalog, Finding, read_yaml
+from etl.audit.notes import Code, note
 from etl.errors import InputError
 from etl.paths import AUDIT_RULES, PUBLISHED_STATISTICS
 
@@ -24,7 +26,30 @@ def run_audit(published_path: Path | str = DEFAULT_PUBLISHED, rules_path: Path |
     findings: list[Finding] = []
     for rule in doc["rules"]:
         findings += _apply(rule, catalog, settings)
-    return findings
+    return _alternative_readings(findings)
+
+
+def _alternative_readings(findings: list[Finding]) -> list[Finding]:
+    """A reading that explains a printed value makes the other readings of that statistic informational:
+    among the findings that read one statistic (`Finding.reading`), if one reproduces the printed value, each
+    other one that does not is a `note` naming the rule(s) that do - never `inconsistent`."""
+    explained: dict[str, list[str]] = {}
+    for f in findings:
+        if f.reading and f.explains and f.rule not in explained.setdefault(f.reading, []):
+            explained[f.reading].append(f.rule)
+    out = []
+    for f in findings:
+        by = [r for r in explained.get(f.reading, []) if r != f.rule] if f.reading else []
+        if f.status == "inconsistent" and not f.explains and by:
+            f = replace(
+                f,
+                status="note",
+                arithmetic=f"{f.arithmetic} — informational: {', '.join(by)} reproduces the printed value "
+                "under another reading",
+                message=note("report.audit.explained_elsewhere", text=f.message, rules=[Code(r) for r in by]),
+            )
+        out.append(f)
+    return out
 
 
 def _apply(rule: dict[str, Any], catalog: Catalog, settings: Settings) -> list[Finding]:

@@ -27,10 +27,15 @@ class Finding:
     # the arithmetic as a note of mappings/messages.csv (etl.audit.notes.Note), for the bilingual report;
     # not part of the finding's identity nor of its JSON
     message: Any = field(default=None, compare=False, repr=False)
+    # the printed statistic this finding is one reading of (rules that read one statistic in several ways share
+    # it), and whether this reading reproduces the printed value; the engine uses both, the JSON shows neither
+    reading: str = field(default="", compare=False, repr=False)
+    explains: bool = field(default=False, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out.pop("message")
+        for internal in ("message", "reading", "explains"):
+            out.pop(internal)
         return out
 
 

@@ -37,10 +37,17 @@ Check = Callable[[dict[str, Any], Catalog, Settings], list[Finding]]
 
 
 def finding(
-    rule: dict[str, Any], ids: list[str], status: Status, arithmetic: str, message: Note | None = None
+    rule: dict[str, Any],
+    ids: list[str],
+    status: Status,
+    arithmetic: str,
+    message: Note | None = None,
+    reading: str = "",
+    explains: bool = False,
 ) -> Finding:
     """`message`: the same arithmetic as a note of mappings/messages.csv (`report.audit.*`), for the
-    bilingual report; the rule's `note` is then `report.audit.note.<rule id>`."""
+    bilingual report; the rule's `note` is then `report.audit.note.<rule id>`. `reading`: the printed statistic
+    this finding reads (one of several readings of it); `explains`: this reading reproduces the printed value."""
     remark = rule.get("note")
     if remark and status != "consistent":
         arithmetic = f"{arithmetic} — {remark}"
@@ -54,6 +61,8 @@ def finding(
         arithmetic=arithmetic,
         title=rule.get("title", ""),
         message=message,
+        reading=reading,
+        explains=explains,
     )
 
 

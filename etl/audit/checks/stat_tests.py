@@ -58,6 +58,9 @@ TESTS: dict[str, tuple[str, Callable[[Table], float]]] = {
     "contingency_coefficient": ("Pearson's contingency coefficient C (uncorrected chi-square)", _pearson_c),
     "contingency_coefficient_yates": ("Pearson's C from Yates-corrected chi-square", _pearson_c_yates),
 }
+# what each test gives: another test of the same measure on the same table is another reading of the printed value
+MEASURE = {"fisher_exact": "p", "chi2": "p", "chi2_yates": "p",
+           "contingency_coefficient": "C", "contingency_coefficient_yates": "C"}
 NOT_RECOMPUTABLE = {
     "mann_whitney": "Mann–Whitney needs every value; medians alone cannot give it",
     "log_rank": "the log-rank test needs the event and censoring times; the curves' end points cannot give it",
@@ -67,9 +70,16 @@ NOT_RECOMPUTABLE = {
 def recompute_test(rule: dict[str, Any], catalog: Catalog, settings: Settings) -> list[Finding]:
     """Keys: `printed` (a p_value or coef id) or `printed_p` + `where` (a p the catalog lacks); `test`;
     `rows` (count ids, each row [n, denom - n]) or `table` (cells as count ids); `also` (other tests to
-    report, on the same table); `ambiguous` (why a mismatch is only a note)."""
+    report, on the same table); `ambiguous` (why a mismatch is only a note); `reading_of` (the statistic this
+    rule reads, when it is not the `printed` id's own: rules reading one statistic are its alternative readings).
+
+    Readings: the `also` tests of the main test's measure are other readings of the same printed value, and so
+    are other rules that read the same statistic. A reading that reproduces the printed value (at its precision,
+    rounded or truncated; n.s. as p >= alpha) makes the readings that do not informational (`note`), never
+    inconsistent: within a rule here, across rules in the engine (`etl.audit.engine`)."""
     need(rule, "test")
     printed, printed_ids = _printed(rule, catalog)
+    reading = str(rule.get("reading_of", rule.get("printed", "")))
     if rule["test"] in NOT_RECOMPUTABLE:
         why = NOT_RECOMPUTABLE[rule["test"]]
         return [
@@ -109,10 +119,34 @@ def recompute_test(rule: dict[str, Any], catalog: Catalog, settings: Settings) -
                 ],
             ),
         )
+    explaining = [t for t in [rule["test"], *rule.get("also", [])]
+                  if MEASURE[t] == MEASURE[rule["test"]] and reproduces(_run(t, table), printed, settings)]
+    if status == "inconsistent" and explaining and explaining[0] != rule["test"]:
+        tests = ", ".join(TESTS[t][0] for t in explaining)
+        status, verdict = "note", f"{verdict} — informational: {tests} reproduces the printed value"
+        message = note(
+            "report.audit.test.other_reading",
+            text=message,
+            tests=fold("report.audit.join.comma", [note(f"report.audit.test.{t}") for t in explaining]),
+        )
     if status == "inconsistent" and rule.get("ambiguous"):
         status, verdict = "note", f"{verdict} — {rule['ambiguous']}"
         message = note("report.audit.with_note", text=message, note=note(f"report.audit.ambiguous.{rule['id']}"))
-    return [finding(rule, ids, status, f"{head} {verdict}{tail}", message)]
+    return [finding(rule, ids, status, f"{head} {verdict}{tail}", message, reading, bool(explaining))]
+
+
+def reproduces(value: float, printed: Any, settings: Settings) -> bool:
+    """Whether `value` gives the printed value: n.s. as p >= alpha, a number at its printed precision, rounded
+    or truncated (the paper truncates a few figures: a truncated match explains the printed digits, and the
+    reading's own finding still says it is truncated, not rounded)."""
+    if isinstance(printed, str) and printed.replace(" ", "").lower() == "n.s.":
+        return value >= settings.alpha
+    return any(matches(value, printed).values())
+
+
+def run_on_rows(test: str, rows: list[tuple[int, int]]) -> float:
+    """`test` on the table whose rows are [n, denom - n]."""
+    return _run(test, [[n, d - n] for n, d in rows])
 
 
 def _printed_note(printed: Any) -> Any:
