@@ -78,11 +78,11 @@ def step_run(paths: DemoPaths, say: Say) -> None:
 
 def step_export(paths: DemoPaths, say: Say) -> None:
     from etl.fhir.export import export_fhir
-    from etl.fhir.partners import get_partner
+    from etl.fhir.partners import PARTNERS_FILE, get_partner
 
     engine = make_engine(paths.url)
     try:
-        partner = get_partner(DEMO_PARTNER)
+        partner = get_partner(DEMO_PARTNER, PARTNERS_FILE)  # the project's demo partner, whatever the site's file
         ndjson = export_fhir(engine, partner, paths.ndjson, "ndjson")
         bundles = export_fhir(engine, partner, paths.bundles, "bundle")
     finally:

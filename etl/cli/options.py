@@ -12,7 +12,7 @@ db_option = click.option(
     metavar="URL|PATH",
     default=None,
     help="Database URL (postgresql://..., sqlite:///...) or the path of an SQLite file (default: "
-    "$HSCT_DATABASE_URL, else hsct.db in the working directory).",
+    "$HSCT_DATABASE_URL, else [paths] database of hsct.toml, else hsct.db in the working directory).",
 )
 
 

@@ -21,18 +21,27 @@ PRIVATE_FILE = 0o600  # the database file: owner only, whatever the umask
 
 
 def resolve_url(url: str | None = None) -> str:
-    """`--db URL|PATH`, else $HSCT_DATABASE_URL, else an SQLite file hsct.db here.
+    """`--db URL|PATH`, else $HSCT_DATABASE_URL, else hsct.toml's `[paths] database`, else an SQLite
+    file hsct.db here.
 
     A value without ``://`` is a path to an SQLite file (``~`` expanded, relative to the working
-    folder). A bare ``postgresql://`` URL is given the psycopg 3 driver, the one we ship.
+    folder; in hsct.toml, to the file's folder). A bare ``postgresql://`` URL is given the psycopg 3
+    driver, the one we ship.
     """
-    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    chosen = url or os.environ.get(ENV_VAR) or _configured() or DEFAULT_URL
     if "://" not in chosen:
         chosen = URL.create("sqlite", database=os.path.expanduser(chosen)).render_as_string(hide_password=False)
     parsed = make_url(chosen)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def _configured() -> str | None:
+    """The database hsct.toml names (`[paths] database`), if any."""
+    from etl.config import load_config  # here: the configuration is read only when no URL was given
+
+    return load_config().paths.database
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Partner centers as data (mappings/partners.yaml): who receives what, and how."""
+"""Partner centers as data (mappings/partners.yaml, or the file hsct.toml's `[paths] partners` names):
+who receives what, and how."""
 
 from __future__ import annotations
 
@@ -44,8 +45,15 @@ class Partner:
         return f"https://hsct-registry.example.org/fhir/NamingSystem/pseudonym-{self.name}"
 
 
-def _partner(name: str, spec: dict) -> Partner:
-    where = {"file": PARTNERS_FILE.name, "partner": repr(name)}
+def partners_file() -> Path:
+    """The partners file in force: `[paths] partners` of hsct.toml (a site's own), else mappings/partners.yaml."""
+    from etl.config import load_config
+
+    return load_config().paths.partners or PARTNERS_FILE
+
+
+def _partner(name: str, spec: dict, path: Path = PARTNERS_FILE) -> Partner:
+    where = {"file": path.name, "partner": repr(name)}
     for field in ("base_url", "resource_types", "dates", "secret_env"):
         if field not in spec:
             raise PartnerError.of("error.partner.missing", field=field, **where)
@@ -70,12 +78,17 @@ def _partner(name: str, spec: dict) -> Partner:
     )
 
 
-def load_partners(path: Path = PARTNERS_FILE) -> dict[str, Partner]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {name: _partner(name, spec) for name, spec in (data.get("partners") or {}).items()}
+def load_partners(path: Path | None = None) -> dict[str, Partner]:
+    path = path or partners_file()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise PartnerError.of("error.partner.file_unreadable", path=path, error=exc.strerror) from exc
+    return {name: _partner(name, spec, path) for name, spec in (data.get("partners") or {}).items()}
 
 
-def get_partner(name: str, path: Path = PARTNERS_FILE) -> Partner:
+def get_partner(name: str, path: Path | None = None) -> Partner:
+    path = path or partners_file()
     partners = load_partners(path)
     if name not in partners:
         raise PartnerError.of("error.partner.unknown", partner=repr(name), file=path, known=", ".join(sorted(partners)))
