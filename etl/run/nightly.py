@@ -59,6 +59,7 @@ from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.memory import release_memory
 from etl.run.prepare import Prepared, PreparedFile, harmonize_table, prepare_pool, release_cells
+from etl.run.runlog import StageMarks, log
 from schemas.tables import (
     MergeConflict,
     Patient,
@@ -185,6 +186,7 @@ def run_night(
         vocab = load_vocabulary()
         files = discover(source)
         run_id = start_run(engine, str(source.resolve()))
+        log.info("run.recorded", extra={"run_id": run_id, "stage": "start", "files": len(files)})  # the run log
         try:
             with engine.begin() as conn:
                 return _run(conn, run_id, files, vocab, say, today, docs_dir)
@@ -205,6 +207,7 @@ def _run(
 ) -> RunSummary:
     clock = StageClock()
     summary = RunSummary(run_id, [], clock=clock)
+    mark = StageMarks(run_id)  # the run log's stage boundaries (etl.run.runlog)
     received: dict[int, _FileWork] = {}
     checks = read_checks()
     with prepare_pool(files, vocab, today, checks) as prepared:
@@ -217,14 +220,18 @@ def _run(
             return items
 
         registry = receive({"registry_ru", "registry_en"})
+        mark("harmonize", part="registry", files=len(registry))
         savepoint = conn.begin_nested()
         with clock.stage("load"):
             load_registry(conn, run_id, registry, summary, say)
+        mark("load", part="registry", patients=summary.patients, changed=summary.changed_patients)
         # the laboratory files were parsed meanwhile; their raw rows join the savepoint (see below)
         labs = receive({"labs"})
+        mark("harmonize", part="labs", files=len(labs))
     # the workers are done and gone (their memory with them) before the largest load
     with clock.stage("load"):
         load_lab_results(conn, run_id, labs, summary)
+    mark("load", part="labs", files=len(labs))
     work = [received[i] for i in range(len(files))]
     summary.files = [w.summary for w in work]
     with clock.stage("load"):
@@ -233,6 +240,7 @@ def _run(
     with clock.stage("quality"):
         quality.harmonized(conn, run_id)
     report = summary.quality = quality.report
+    mark("check", checks=len(report.results), blocking_failures=len(report.blocking_failures))
     if report.success:
         savepoint.commit()
         record_publication(conn, run_id, "published", GATE, "every blocking check passed")
@@ -249,6 +257,7 @@ def _run(
         if docs_dir is not None:
             quality.docs(docs_dir, run_id)
         store_report(conn, report, run_id, "run")
+    mark("publish", status="published" if report.success else "held")
     _pause_for_tests(say)
     finish_run(conn, run_id, summary.totals, "completed", None)
     return summary
