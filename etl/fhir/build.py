@@ -19,6 +19,21 @@ from etl.fhir.transforms import MERGING, TRANSFORMS
 
 Setter = Callable[[dict[str, Any], Any], None]
 _SEGMENT = re.compile(r"^(\w+)(\[(\d*)\])?$")
+SECURITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+PSEUDED = {"system": SECURITY_SYSTEM, "code": "PSEUDED", "display": "pseudonymized"}
+ABSTRED = {"system": SECURITY_SYSTEM, "code": "ABSTRED", "display": "abstracted"}
+
+
+def security_meta(profile: Profile | None, ctx: BuildContext | None) -> dict[str, Any]:
+    """`meta` of a resource: the security labels of what was done to it. PSEUDED on every resource
+    (keyed pseudonyms; the registry keeps the key); ABSTRED where a date is sent in a coarser form:
+    the birth year (a `year` element), and every date of a partner given day offsets."""
+    labels = [PSEUDED]
+    if profile is not None and ctx is not None:
+        transforms = {e.transform for e in profile.elements}
+        if "year" in transforms or ("date" in transforms and not ctx.shift_dates):
+            labels.append(ABSTRED)
+    return {"security": labels}
 
 
 @dataclass
@@ -122,8 +137,9 @@ def build_profile(profile: Profile, frame: pd.DataFrame, ctx: BuildContext) -> B
     plain = [vals for _, vals in columns[:lead]]
     rest = columns[lead:]
     resources = []
+    meta = security_meta(profile, ctx)  # one object, shared by the profile's resources
     for i, row in enumerate(zip(ids, *plain, strict=True)):
-        resource: dict[str, Any] = {"resourceType": rtype, "id": row[0]}
+        resource: dict[str, Any] = {"resourceType": rtype, "id": row[0], "meta": meta}
         resource.update({k: v for k, v in zip(names, row[1:], strict=True) if v is not None})
         for setter, vals in rest:
             v = vals[i]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -15,7 +16,7 @@ from etl.db import make_engine
 from etl.fhir.build import Built, build_profile
 from etl.fhir.concepts import ConceptIndex
 from etl.fhir.context import BuildContext
-from etl.fhir.mapping import Mapping, Profile, load_mapping
+from etl.fhir.mapping import JOINABLE, Mapping, Profile, load_mapping
 from etl.fhir.partners import Partner
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.source import read_source, read_source_files
@@ -59,7 +60,23 @@ def context(job: ChunkJob, conn: Connection, mapping: Mapping) -> BuildContext:
         concepts=ConceptIndex.load(conn),
         study_id=pseudo.id(mapping.study["key"]),
         run_instants=job.run_instants,
+        anchor=mapping.anchor.local_prefix(),
+        anchor_type=mapping.anchor.resource_type,
     )
+
+
+def joined(profile: Profile, frame: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The profile's rows with the columns it joins (`join:`), by the row's transplant or patient."""
+    for table, cols in profile.join:
+        key = JOINABLE[table]
+        clash = sorted(set(cols) & set(frame.columns))
+        if clash:
+            raise ValueError(f"{profile.local_prefix()}: joined columns {clash} of {table} are its own already")
+        right = tables[table][list(cols)].assign(_join_key=pd.to_numeric(tables[table][key]).astype(float))
+        left_on = "hsct_transplant_id" if key == "transplant_id" else "patient_id"
+        keys = frame.assign(_join_key=pd.to_numeric(frame[left_on]).astype(float))
+        frame = keys.merge(right, how="left", on="_join_key").drop(columns="_join_key")
+    return frame
 
 
 def build_chunk(
@@ -75,6 +92,7 @@ def build_chunk(
     for source, profiles in mapping.by_source(types).items():
         cols = set().union(*(p.columns() for p in profiles))
         frames[source] = read_source(conn, source, cols, chunk)
+    tables = {table: read_source(conn, table, cols, chunk) for table, cols in mapping.joins(types).items()}
     per_patient: dict[int, list[tuple[str, dict[str, Any]]]] = {p: [] for p in chunk}
     provenance: list[Profile] = []
     for profile in mapping.profiles:
@@ -83,7 +101,8 @@ def build_chunk(
         if profile.resource_type == "Provenance":
             provenance.append(profile)
             continue
-        _collect(build_profile(profile, frames[profile.source], ctx), per_patient, validator)
+        frame = joined(profile, frames[profile.source], tables) if profile.join else frames[profile.source]
+        _collect(build_profile(profile, frame, ctx), per_patient, validator)
     if provenance:
         ctx.targets = {p: [f"{r['resourceType']}/{r['id']}" for _, r in items] for p, items in per_patient.items()}
         ctx.source_files = read_source_files(conn, chunk)

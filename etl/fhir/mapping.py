@@ -37,8 +37,19 @@ SOURCES = {
     "follow_up": "transplant_id",
 }
 # columns every source row has besides its own (added by etl/fhir/source.py)
-ADDED_COLUMNS = {"patient_id", "hsct_date", "hsct_day"}
+ADDED_COLUMNS = {"patient_id", "hsct_date", "hsct_day", "hsct_transplant_id"}
 COLUMN_ARGS = ("column", "day", "unit_column", "comparator")
+# tables whose columns a profile may `join` (one row per key): by the row's transplant, or by its patient
+JOINABLE = {
+    "transplant": "transplant_id",
+    "disease_assessment": "transplant_id",
+    "recovery": "transplant_id",
+    "relapse": "transplant_id",
+    "dli": "transplant_id",
+    "follow_up": "transplant_id",
+    "patient": "patient_id",
+    "diagnosis": "patient_id",
+}
 
 
 class MappingError(ValueError):
@@ -53,9 +64,10 @@ class Element:
 
     def columns(self) -> set[str]:
         cols = {self.args[a] for a in COLUMN_ARGS if a in self.args}
-        value = self.args.get("value")
-        if self.transform == "extension" and isinstance(value, dict):
-            cols |= {value[a] for a in COLUMN_ARGS if a in value}
+        for nested in ("value", "when_unknown"):  # an extension's value; a date's fallback chosen by a column
+            inner = self.args.get(nested)
+            if isinstance(inner, dict):
+                cols |= {inner[a] for a in COLUMN_ARGS if a in inner}
         return cols
 
 
@@ -67,12 +79,15 @@ class Profile:
     key: tuple[str, ...]
     require: tuple[str, ...]
     elements: tuple[Element, ...]
+    join: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (table, columns) added to each row (JOINABLE)
+    anchor: bool = False  # the resource every relative date points at (the transplant)
 
     def columns(self) -> set[str]:
+        """The columns read from the profile's own source table (joined ones are read from theirs)."""
         cols = set(self.key) | set(self.require)
         for e in self.elements:
             cols |= e.columns()
-        return cols
+        return cols - {c for _, joined in self.join for c in joined}
 
     @property
     def patient_keyed(self) -> bool:
@@ -98,6 +113,20 @@ class Mapping:
                 out.setdefault(p.source, []).append(p)
         return out
 
+    def joins(self, resource_types: tuple[str, ...]) -> dict[str, set[str]]:
+        """The joined tables of these resource types' profiles, each with the columns to read."""
+        out: dict[str, set[str]] = {}
+        for p in self.profiles:
+            if p.resource_type in resource_types:
+                for table, cols in p.join:
+                    out.setdefault(table, {JOINABLE[table]}).update(cols)
+        return out
+
+    @property
+    def anchor(self) -> Profile:
+        """The transplant: relative dates (partners given day offsets) point at its resource."""
+        return next(p for p in self.profiles if p.anchor)
+
 
 def _element(spec: dict[str, Any], where: str) -> Element:
     if not isinstance(spec, dict) or "path" not in spec or "transform" not in spec:
@@ -116,15 +145,23 @@ def _profile(resource_type: str, name: str, spec: dict[str, Any], where: str) ->
     for e in elements:
         if e.transform not in TRANSFORMS:
             raise MappingError(f"{where}: unknown transform {e.transform!r}; known: {', '.join(sorted(TRANSFORMS))}")
-    if sum(e.transform == "date" for e in elements) > 1:
-        raise MappingError(f"{where}: at most one date element per profile (its day offset is a resource extension)")
+    join = spec.get("join") or {}
+    unknown = sorted(set(join) - set(JOINABLE))
+    if unknown:
+        raise MappingError(f"{where}: join names {unknown}; a profile may join only {sorted(JOINABLE)}")
+    key = tuple(spec.get("key") or ())
+    anchor = bool(spec.get("anchor"))
+    if anchor and (source != "transplant" or key != ("transplant_id",)):
+        raise MappingError(f"{where}: the anchor (what relative dates point at) is one resource per transplant")
     return Profile(
         resource_type=resource_type,
         name=name,
         source=source,
-        key=tuple(spec.get("key") or ()),
+        key=key,
         require=tuple(spec.get("require") or ()),
         elements=elements,
+        join=tuple((table, tuple(cols)) for table, cols in join.items()),
+        anchor=anchor,
     )
 
 
@@ -142,4 +179,6 @@ def load_mapping(folder: Path = FHIR_MAPPINGS_DIR) -> Mapping:
     names = [p.local_prefix() for p in profiles]
     if len(set(names)) != len(names):
         raise MappingError(f"{folder}: two profiles share a name within a resource type")
+    if sum(p.anchor for p in profiles) != 1:
+        raise MappingError(f"{folder}: exactly one profile is the `anchor: true` of relative dates (the transplant)")
     return Mapping(tuple(profiles), study)

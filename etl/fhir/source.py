@@ -2,8 +2,10 @@
 
 Only the columns the mapping names are read, never from `person` (names, codes,
 dates of birth) and never free text. Every row comes with its `patient_id`, the
-date of the patient's transplant (`hsct_date`) and `hsct_day` (0, the transplant's
-own day offset).
+date of its transplant (`hsct_date`), that transplant's `hsct_transplant_id` (what
+relative dates point at) and `hsct_day` (0, the transplant's own day offset). A row
+of a table keyed by transplant has its own transplant; any other row the patient's
+first one.
 """
 
 from __future__ import annotations
@@ -32,23 +34,29 @@ def read_source(conn: Connection, table_name: str, columns: set[str], patient_id
     if refused:
         raise ValueError(f"the FHIR export never reads {table_name}.{refused[0]} (personal data or free text)")
     tx = Transplant.__table__
+    anchor = tx.c.transplant_id.label("hsct_transplant_id")
     if table_name == "transplant":
         cols = [table.c[c] for c in wanted if c not in ("patient_id", "hsct_date")]
-        stmt = select(*cols, tx.c.patient_id, tx.c.hsct_date).where(among(tx.c.patient_id, patient_ids))
+        stmt = select(*cols, tx.c.patient_id, tx.c.hsct_date, anchor).where(among(tx.c.patient_id, patient_ids))
     elif SOURCES[table_name] == "patient_id":
         first = (
             select(tx.c.patient_id, func.min(tx.c.hsct_date).label("hsct_date")).group_by(tx.c.patient_id).subquery()
         )
+        tx1 = tx.alias("first_transplant")  # the transplant of that date (one per patient and date)
         cols = [table.c[c] for c in wanted if c != "patient_id"]
         stmt = (
-            select(*cols, table.c.patient_id, first.c.hsct_date)
-            .select_from(table.outerjoin(first, first.c.patient_id == table.c.patient_id))
+            select(*cols, table.c.patient_id, first.c.hsct_date, tx1.c.transplant_id.label("hsct_transplant_id"))
+            .select_from(
+                table.outerjoin(first, first.c.patient_id == table.c.patient_id).outerjoin(
+                    tx1, (tx1.c.patient_id == first.c.patient_id) & (tx1.c.hsct_date == first.c.hsct_date)
+                )
+            )
             .where(among(table.c.patient_id, patient_ids))
         )
     else:
         cols = [table.c[c] for c in wanted if c != "patient_id"]
         stmt = (
-            select(*cols, tx.c.patient_id, tx.c.hsct_date)
+            select(*cols, tx.c.patient_id, tx.c.hsct_date, anchor)
             .select_from(table.join(tx, tx.c.transplant_id == table.c.transplant_id))
             .where(among(tx.c.patient_id, patient_ids))
         )

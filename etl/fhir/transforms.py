@@ -3,8 +3,8 @@
 A transform takes the source rows of one profile (a DataFrame), the element's
 arguments from the YAML and the build context, and returns one value per row
 (None: the element is left out for that row). `date` returns, per row, the
-elements to merge into the resource (the date itself, or its day offset as an
-extension, as the partner's date handling asks).
+elements to merge into the resource (`<path>DateTime`, `_<path>DateTime` or
+`<path>Period`, as the partner's date handling and what is known ask).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from etl.fhir.context import BuildContext
 
 UCUM = "http://unitsofmeasure.org"
-DAY_EXTENSION = "https://hsct-registry.example.org/fhir/StructureDefinition/day-from-transplant"
+RELATIVE_DATE = "http://hl7.org/fhir/StructureDefinition/relative-date"  # R4 core: a date relative to an event
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 RUN_SYSTEM = "https://hsct-registry.example.org/fhir/NamingSystem/etl-run"
 
@@ -80,9 +80,35 @@ def code(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[A
 
 @transform("map")
 def map_text(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
-    """A fixed string chosen by the column's value (`map`, else `default`)."""
+    """A fixed string chosen by the column's value (`map`, else `default`; `missing` for an empty cell)."""
+    mapping, default, missing = args["map"], args.get("default"), args.get("missing")
+    return [missing if v is None else mapping.get(_key(v), default) for v in values(frame, args["column"])]
+
+
+@transform("fhir_concept")
+def fhir_concept(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
+    """A CodeableConcept of a code system FHIR defines (statuses, categories; no translation needed):
+    `system` and a fixed `code`, or the code chosen by `column` through `map` (else `default`)."""
+    system = args["system"]
+    made: dict[str, dict[str, Any]] = {}
+
+    def of(code: str | None) -> dict[str, Any] | None:
+        if code is None:
+            return None
+        if code not in made:
+            made[code] = {"coding": [{"system": system, "code": code}]}
+        return made[code]
+
+    if "code" in args:
+        return [of(args["code"])] * len(frame)
     mapping, default = args["map"], args.get("default")
-    return [None if v is None else mapping.get(_key(v), default) for v in values(frame, args["column"])]
+    return [None if v is None else of(mapping.get(_key(v), default)) for v in values(frame, args["column"])]
+
+
+@transform("by_dates")
+def by_dates(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
+    """A fixed value chosen by the partner's date handling: `shift` or `offset` (mappings/partners.yaml)."""
+    return [args[ctx.partner.dates]] * len(frame)
 
 
 @transform("year")
@@ -115,35 +141,101 @@ def quantity(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> li
     return out
 
 
-def _day_extension(day: int) -> dict[str, Any]:
-    return {"url": DAY_EXTENSION, "valueInteger": int(day)}
+WINDOWS = {"before_transplant": "end", "after_transplant": "start"}  # the Period bound the transplant's day is
+MASKED = {"url": DATA_ABSENT, "valueCode": "masked"}
+UNKNOWN = {"url": DATA_ABSENT, "valueCode": "unknown"}
+
+
+def relative_date(ref: dict[str, str], day: int) -> dict[str, Any]:
+    """The R4 `relative-date` extension: `day` days after (before) the start of the referenced transplant."""
+    if day > 0:
+        relationship, n = "after-start", day
+    elif day < 0:
+        relationship, n = "before-start", -day
+    else:
+        relationship, n = "concurrent-with-start", 0
+    return {
+        "url": RELATIVE_DATE,
+        "extension": [
+            {"url": "event", "valueReference": ref},
+            {"url": "relationship", "valueCode": relationship},
+            {"url": "offset", "valueDuration": {"value": n, "unit": "d", "system": UCUM, "code": "d"}},
+        ],
+    }
+
+
+def _windows(frame: pd.DataFrame, spec: Any, required: bool) -> list[str | None]:
+    """Per row, what stands for an unknown date: `before_transplant`, `after_transplant`, `absent` or None."""
+    if isinstance(spec, dict):
+        mapping, default = spec.get("map") or {}, spec.get("default")
+        return [None if v is None else mapping.get(_key(v), default) for v in values(frame, spec["column"])]
+    return [spec or ("absent" if required else None)] * len(frame)
 
 
 @transform("date")
 def date(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
-    """`<path>DateTime`: the date, moved by the patient's shift; or, for a partner given day offsets,
-    a `day-from-transplant` extension on the resource. A `required` element with no date (or a
-    hidden one) becomes a `<path>Period` carrying a data-absent-reason."""
+    """When it happened, as the partner's date handling asks. The day (from the transplant of the row)
+    is the date's, else the `day` column's, else the fixed `at_day`. A partner given dates gets
+    `<path>DateTime`, moved by the patient's shift; a partner given day offsets gets, on the same
+    primitive (`_<path>DateTime`), a data-absent-reason `masked` and the R4 `relative-date` extension
+    pointing at the transplant. A row with neither date nor day gets what `when_unknown` names: a
+    Period ending (`before_transplant`) or starting (`after_transplant`) on the transplant's day, or
+    a Period with a data-absent-reason `unknown` (`absent`, the default of a `required` element). A
+    `required` element (1..1 in R4) with a relative day is a Period whose two bounds carry it (the
+    fhir.resources models want a value or a Period there)."""
     path, required = args["path"], bool(args.get("required"))
-    absent_unknown = {f"{path}Period": {"extension": [{"url": DATA_ABSENT, "valueCode": "unknown"}]}}
-    absent_masked = {f"{path}Period": {"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}}
-    if ctx.shift_dates:
+    n = len(frame)
+    hsct = pd.to_datetime(frame["hsct_date"])
+    if "column" in args:
         dates = pd.to_datetime(frame[args["column"]])
-        shift = pd.to_timedelta(frame["patient_id"].map(ctx.shifts), unit="D")
-        text = (dates + shift).dt.strftime("%Y-%m-%d")
-        key = f"{path}DateTime"
-        return [
-            {key: t} if ok else (absent_unknown if required else None)
-            for t, ok in zip(text.tolist(), dates.notna().tolist(), strict=True)
-        ]
+    else:
+        dates = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    days = (dates - hsct).dt.days.astype(float)
+    if "day" in args:
+        days = days.fillna(pd.to_numeric(frame[args["day"]], errors="coerce").astype(float))
+    if "at_day" in args:
+        days = days.fillna(float(args["at_day"]))
+    windows = _windows(frame, args.get("when_unknown"), required)
+    absent = {f"{path}Period": {"extension": [UNKNOWN]}}
     out: list[Any] = []
-    for day in values(frame, args["day"]):
-        if day is None:
-            out.append(absent_unknown if required else None)
-        elif required:
-            out.append({"extension": [_day_extension(day)], **absent_masked})
+    if ctx.shift_dates:
+        shift = pd.to_timedelta(frame["patient_id"].map(ctx.shifts), unit="D")
+        # (to_timedelta of a NaN reads what is left in memory: the unknown days are masked afterwards)
+        by_day = (hsct + pd.to_timedelta(days.fillna(0), unit="D")).where(days.notna())
+        point = dates.where(dates.notna(), by_day)
+        points = (point + shift).dt.strftime("%Y-%m-%d").tolist()
+        transplant_days = (hsct + shift).dt.strftime("%Y-%m-%d").tolist()
+        key = f"{path}DateTime"
+        for t, d0, window in zip(points, transplant_days, windows, strict=True):
+            if isinstance(t, str):
+                out.append({key: t})
+            elif window in WINDOWS and isinstance(d0, str):
+                out.append({f"{path}Period": {WINDOWS[window]: d0}})
+            else:
+                out.append(absent if window == "absent" or required else None)
+        return out
+    anchors = values(frame, "hsct_transplant_id")
+    known = dates.notna().tolist()
+    stamps: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def stamp(transplant: int, day: int) -> dict[str, Any]:
+        s = stamps.get((transplant, day))
+        if s is None:
+            s = stamps[(transplant, day)] = {"extension": [MASKED, relative_date(ctx.anchor_ref(transplant), day)]}
+        return s
+
+    masked = {"extension": [MASKED]}
+    for i, (day, tid, window) in enumerate(zip(days.tolist(), anchors, windows, strict=True)):
+        if tid is not None and day == day:  # a day (not NaN) from a transplant in the export
+            s = stamp(int(tid), int(day))
+            out.append({f"{path}Period": {"_start": s, "_end": s}} if required else {f"_{path}DateTime": s})
+        elif known[i]:  # a date, but no transplant to relate it to
+            out.append({f"{path}Period": masked} if required else {f"_{path}DateTime": masked})
+        elif window in WINDOWS and tid is not None:
+            out.append({f"{path}Period": {f"_{WINDOWS[window]}": stamp(int(tid), 0)}})
         else:
-            out.append({"extension": [_day_extension(day)]})
+            out.append(absent if window == "absent" or required else None)
+    assert len(out) == n
     return out
 
 

@@ -62,3 +62,15 @@ def by_type(folder: Path) -> dict[str, bytes]:
         name = path.name.split(".")[0]
         out[name] = out.get(name, b"") + path.read_bytes()
     return out
+
+
+def references(node: Any) -> Iterator[str]:
+    """Every `reference` in a resource, at any depth (subject, targets, relative dates' events, ...)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node["reference"]
+        for value in node.values():
+            yield from references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from references(item)

@@ -1,11 +1,12 @@
 """Pseudonymized per partner: no personal data leaves; ids unrelated across partners, stable per partner;
-dates shifted per patient (intervals exact) or replaced by day offsets."""
+dates shifted per patient (intervals exact) or replaced by days from the transplant (relative-date)."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +16,27 @@ from schemas.tables import Person, Recovery, Transplant
 from tests.fhir.conftest import hsct
 from tests.fhir.helpers import bundle_entries, ndjson_resources, second_night
 
-SECRETS = {"HSCT_PARTNER_BERLIN_SECRET": "test-secret-berlin", "HSCT_PARTNER_PRAGUE_SECRET": "test-secret-prague"}
+SECRETS = {
+    "HSCT_PARTNER_BERLIN_SECRET": "test-secret-berlin-0123456789abcdef0123456789",
+    "HSCT_PARTNER_PRAGUE_SECRET": "test-secret-prague-0123456789abcdef0123456789",
+}
 ISO_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
+SIGN = {"before-start": -1, "concurrent-with-start": 0, "after-start": 1}
+
+
+def _relative_dates(node: Any) -> list[dict[str, Any]]:
+    """Every relative-date extension, as {relationship, offset}, at any depth."""
+    out = []
+    if isinstance(node, dict):
+        if node.get("url") == "http://hl7.org/fhir/StructureDefinition/relative-date":
+            parts = {e["url"]: e for e in node["extension"]}
+            out.append({"relationship": parts["relationship"]["valueCode"], "offset": parts["offset"]["valueDuration"]})
+        for value in node.values():
+            out += _relative_dates(value)
+    elif isinstance(node, list):
+        for item in node:
+            out += _relative_dates(item)
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -105,12 +125,9 @@ def test_dates_are_shifted_per_patient_with_exact_intervals_or_given_as_day_offs
     for r in ndjson_resources(berlin):
         r.pop("recorded", None)  # Provenance: when the ETL ran, not a date of the patient's
         assert not ISO_DATE.search(json.dumps(r).encode()), f"a date in {r}"
-    offsets = [
-        e["valueInteger"]
-        for r in ndjson_resources(berlin)
-        for e in r.get("extension", [])
-        if e["url"].endswith("day-from-transplant")
+    offsets = [  # the relative-date extensions: days after (before) the start of the transplant
+        SIGN[rel["relationship"]] * rel["offset"]["value"] for rel in _relative_dates(list(ndjson_resources(berlin)))
     ]
-    assert 0 in offsets and set(engraftment) <= set(offsets)
+    assert 0 in offsets and set(engraftment) <= set(offsets) and min(offsets) < 0
     entries = list(bundle_entries(_export(loaded_db, tmp_path / "berlin-b", "berlin", "bundle")))
     assert all(e["fullUrl"].startswith("https://fhir.partner-berlin.example.org/R4/") for e in entries)
