@@ -22,19 +22,21 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import Engine, insert
 
 from etl.db.bulk import upsert
 from etl.db.lock import Notice, run_lock
 from etl.errors import InvalidFhirError
+from etl.fhir.build import security_meta
 from etl.fhir.changes import baseline, current_patients, deleted_patients, latest_run, resolve_since, run_instants
 from etl.fhir.chunks import ChunkJob, ChunkResult, context, run_chunk
 from etl.fhir.mapping import Mapping, load_mapping
-from etl.fhir.partners import Partner
+from etl.fhir.partners import Partner, check_dates, checked_secret
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.validate import Validator
-from etl.fhir.writers import DELETED, NdjsonWriter, make_writer, write_manifest
+from etl.fhir.writers import DELETED, FIRST_PART, NdjsonWriter, make_writer, part_name, write_manifest
 from etl.messages import silent
 from schemas.export import ExportBatch, ExportLedger
 
@@ -67,10 +69,20 @@ def study_resource(mapping: Mapping, concepts: Any, study_id: str) -> dict[str, 
     return {
         "resourceType": "ResearchStudy",
         "id": study_id,
+        "meta": security_meta(None, None),
         "title": spec["title"],
         "status": spec["status"],
         "arm": [{"name": a["name"], "type": concepts[a["concept"]]} for a in spec["arms"]],
     }
+
+
+def export_request(partner: Partner, since: str | None) -> str:
+    """The Bulk Data kick-off request this export answers: a system-level `$export` at the partner's
+    base URL of the resource types it receives, changed after the instant the `--since` run finished."""
+    params = {"_type": ",".join(partner.resource_types)}
+    if since is not None:
+        params["_since"] = since
+    return f"{partner.base_url}/$export?{urlencode(params, safe=',:', quote_via=quote)}"
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
@@ -117,7 +129,8 @@ def _export(
     out_dir.mkdir(parents=True, exist_ok=True)
     make_writer(fmt, out_dir, base_url=partner.base_url)  # an unknown format fails before any work
     mapping = load_mapping()
-    pseudo = Pseudonymizer(partner.secret())
+    pseudo = Pseudonymizer(checked_secret(partner))
+    check_dates(partner, mapping.anchor.resource_type)
     url = engine.url.render_as_string(hide_password=False)
     with engine.connect() as conn:
         up_to = latest_run(conn)
@@ -136,7 +149,7 @@ def _export(
         wanted = set(chunk) | set(removed)
         subset = {p: keys for p, keys in before.items() if p in wanted}
         return ChunkJob(url, partner, fmt, out_dir, chunk, subset, validate, SAMPLE_EVERY, instants,
-                        {**base_job.writer_options, "part": f"{n:06d}"}, removed)  # fmt: skip
+                        {**base_job.writer_options, "part": part_name(n)}, removed)  # fmt: skip
 
     jobs = [job(n + 1, chunk, []) for n, chunk in enumerate(_chunks(order, chunk_size))]
     if gone:
@@ -149,7 +162,7 @@ def _export(
     if "ResearchStudy" in partner.resource_types and (patients or since_run is None):
         study = study_resource(mapping, ctx.concepts, ctx.study_id)
         validator.check([study], "ResearchStudy")
-        writer = make_writer(fmt, out_dir, base_url=partner.base_url, part="000000")
+        writer = make_writer(fmt, out_dir, base_url=partner.base_url, part=FIRST_PART)
         writer.study(study)
         counts = writer.close()
         files += writer.written() if isinstance(writer, NdjsonWriter) else []
@@ -166,9 +179,8 @@ def _export(
         ledger += done.ledger
         files += done.files
     if fmt == "ndjson":
-        query = f"?_since={since_run}" if since_run is not None else ""
         time = instants.get(up_to, NO_RUN) if up_to else NO_RUN
-        write_manifest(out_dir, files, time, f"{partner.base_url}/$export{query}", partner.files_url)
+        write_manifest(out_dir, files, time, export_request(partner, instants.get(since_run or 0)), partner.files_url)
     result.counts = dict(sorted((k, v) for k, v in counts.items() if k != DELETED))
     result.validated = validator.validated
     if validator.errors:

@@ -93,3 +93,36 @@ def get_partner(name: str, path: Path | None = None) -> Partner:
     if name not in partners:
         raise PartnerError.of("error.partner.unknown", partner=repr(name), file=path, known=", ".join(sorted(partners)))
     return partners[name]
+
+
+MIN_SECRET_BYTES = 32  # 256 bits: the HMAC-SHA-256 key length; a shorter secret can be guessed offline
+
+
+def _configured_secret(partner: Partner) -> bytes | None:
+    value = os.environ.get(partner.secret_env) or partner.demo_secret
+    return value.encode("utf-8") if value else None
+
+
+def checked_secret(partner: Partner, partners: dict[str, Partner] | None = None) -> bytes:
+    """The partner's pseudonym secret, refused when shorter than 32 bytes or when another partner of
+    the partners file (`partners`, else the file in force) has the same one: two partners given the
+    same secret get the same ids, so that their exports could be linked."""
+    secret = partner.secret()
+    var = partner.secret_env
+    if len(secret) < MIN_SECRET_BYTES:
+        raise PartnerError.of(
+            "error.partner.short_secret", partner=repr(partner.name), var=var, n=len(secret), min=MIN_SECRET_BYTES
+        )
+    for other in (load_partners() if partners is None else partners).values():
+        if other.name != partner.name and _configured_secret(other) == secret:
+            raise PartnerError.of(
+                "error.partner.shared_secret", partner=repr(partner.name), other=repr(other.name), var=var,
+                other_var=other.secret_env,
+            )  # fmt: skip
+    return secret
+
+
+def check_dates(partner: Partner, anchor_type: str) -> None:
+    """A partner given day offsets must receive the transplant's resource: its relative dates point at it."""
+    if partner.dates == "offset" and anchor_type not in partner.resource_types:
+        raise PartnerError.of("error.partner.offset_anchor", partner=repr(partner.name), anchor=anchor_type)

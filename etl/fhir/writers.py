@@ -14,6 +14,14 @@ MAX_OBSERVATIONS = 50  # per transaction Bundle (as the CIBMTR reporting guide c
 DELETED = "deleted"
 
 
+def part_name(n: int) -> str:
+    """The part of the n-th chunk of patients (from 1) in the NDJSON file names: `000001`."""
+    return f"{n:06d}"
+
+
+FIRST_PART = part_name(1)  # also the ResearchStudy's, so that every type's parts count from 1
+
+
 def dumps(resource: dict[str, Any]) -> bytes:
     """Compact JSON (UTF-8, keys in the order built) and a newline."""
     return orjson.dumps(resource, option=orjson.OPT_APPEND_NEWLINE)
@@ -34,7 +42,7 @@ class NdjsonWriter:
     DELETEs per patient, as the Bulk Data IG lists deletions), one part per chunk of patients (the
     IG lets a type span several files); the manifest is written by `write_manifest`."""
 
-    def __init__(self, out: Path, part: str = "000000") -> None:
+    def __init__(self, out: Path, part: str = FIRST_PART) -> None:
         self.out = out
         self.part = part
         self.files: dict[str, BinaryIO] = {}
@@ -137,7 +145,7 @@ class BundleWriter:
 def make_writer(fmt: str, out: Path, **options: Any) -> Writer:
     """The writer of a format by name; a clear error for an unknown one."""
     if fmt == "ndjson":
-        return NdjsonWriter(out, options.get("part", "000000"))
+        return NdjsonWriter(out, options.get("part", FIRST_PART))
     if fmt == "bundle":
         return BundleWriter(out, options["base_url"])
     raise InputError(f"unknown export format {fmt!r}: use bundle or ndjson")

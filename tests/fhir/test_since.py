@@ -60,7 +60,11 @@ def test_since_exports_the_changed_patient_and_deletes_the_deleted_one(loaded_db
     assert urls == before[gone[0]]
     manifest = json.loads((since / "manifest.json").read_text())
     assert manifest["deleted"] == [{"type": "Bundle", "url": deleted_file.name, "count": 1}]
-    assert manifest["request"].endswith("$export?_since=1")
+    run1 = json.loads((first / "manifest.json").read_text())["transactionTime"]  # when run 1 finished
+    assert manifest["request"] == (
+        "http://127.0.0.1:8080/fhir/$export?_type=Patient,ResearchStudy,ResearchSubject,Condition,Observation,"
+        f"MedicationAdministration,Procedure,Provenance&_since={run1.replace('+', '%2B')}"
+    )
     # the same --since again: byte-identical; by time stamp: the same as by run
     again = _export(loaded_db, tmp_path / "since1b", "--since", "1")
     assert file_bytes(again) == file_bytes(since)
