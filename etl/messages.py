@@ -93,6 +93,12 @@ def both(key: str, /, **params: object) -> dict[Lang, str]:
     return {lang: text(key, lang, **params) for lang in LANGS}
 
 
+def decimal_mark(shown: str, lang: Lang) -> str:
+    """A number's text with the language's decimal mark: `66,67` in Russian, `66.67` in English (GOST 8.417
+    and the study's own Russian tables write a comma)."""
+    return shown.replace(".", ",") if lang == "ru" else shown
+
+
 def placeholders(template: str) -> set[str]:
     """The names a format string fills (`{value}` -> {'value'})."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}

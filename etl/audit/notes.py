@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from etl.messages import Lang, text
+from etl.messages import Lang, decimal_mark, text
 
 _TICKS = re.compile(r"`([^`]+)`")
 
@@ -35,7 +35,7 @@ class Num:
         if isinstance(self.value, float) and math.isnan(self.value):
             return "—"  # not computable: no "nan" in either language
         shown = format(self.value, self.spec)
-        return shown.replace(".", ",") if lang == "ru" else shown
+        return decimal_mark(shown, lang)
 
 
 @dataclass(frozen=True)

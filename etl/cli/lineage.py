@@ -60,7 +60,8 @@ def lineage(column: str, record_id: int | None, patient: str | None, concept: st
             exit_code=EXIT_NOT_FOUND,
         )
     for o in origins:
-        sheet = f", sheet {o.sheet}" if o.sheet else ""
+        key = "console.lineage.origin_sheet" if o.sheet else "console.lineage.origin"
         click.echo(
-            f"{o.file_name}{sheet}, row {o.row_number}, column '{o.column_header}': {o.cell!r} ({o.record_field})"
-        )
+            text(key, lang, file=o.file_name, sheet=o.sheet, row=o.row_number, column=o.column_header,
+                 cell=repr(o.cell), field=o.record_field)
+        )  # fmt: skip

@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
 from etl.console.night_data import PERSONAL_FIELDS, Night, read_night
-from etl.messages import LANGS, Lang, both, catalogue, text
+from etl.messages import LANGS, Lang, both, catalogue, decimal_mark, text
 
 PAGES_FOLDER = "night-pages"
 TEMPLATE = "night_page.html"
@@ -216,7 +216,7 @@ def _check(r: Any) -> dict[str, Any]:
 def percent(value: float, lang: Lang) -> str:
     """A percentage as each language writes it: `66,67 %` (a no-break space), `66.67%`."""
     shown = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{shown.replace('.', ',')}\u00a0%" if lang == "ru" else f"{shown}%"
+    return f"{decimal_mark(shown, lang)}\u00a0%" if lang == "ru" else f"{shown}%"
 
 
 def _sample(sample: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from etl.display import printable
-from etl.messages import Lang, text
+from etl.messages import Lang, decimal_mark, text
 
 if TYPE_CHECKING:
     from etl.quality import QualityReport
@@ -125,10 +125,10 @@ def check_line(r: CheckResult, lang: Lang) -> str:
             lang,
             failing=r.unexpected_count,
             rows=r.element_count,
-            percent=f"{r.unexpected_percent or 0:.2f}",
+            percent=decimal_mark(f"{r.unexpected_percent or 0:.2f}", lang),
             allowed=f"{r.check.threshold:g}",
         )
     else:
         observed = r.observed_value or ""
     description = text(f"check.{r.check.check_id}", lang)
-    return f"{severity:8} {r.check.check_id} ({where}): {observed}{example(r.sample)}\n      {description}"
+    return f"{severity:8} {r.check.check_id} ({where}): {observed}{example(r.sample, lang)}\n      {description}"

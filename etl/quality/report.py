@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etl.messages import Lang, text
 from etl.quality.runner import CheckResult
 
 
@@ -42,10 +43,29 @@ class QualityReport:
         return "; ".join(f"{r.check.check_id}: {r.observed_value}" for r in self.blocking_failures)[:4000]
 
 
-def example(sample: list[dict[str, Any]]) -> str:
-    """The failing rows, as a data manager reads them: a file and row, a missing feed, a deletion count."""
+def example(sample: list[dict[str, Any]], lang: Lang = "en") -> str:
+    """The failing rows, as a data manager reads them: a file and row, a missing feed, a deletion count;
+    in `lang` (mappings/messages.csv `quality.example.*`)."""
     if not sample:
         return ""
+    row = sample[0]
+    if "file" in row:
+        return text("quality.example.row", lang, file=row["file"], row=row.get("row"))
+    if "file_name" in row:
+        return text("quality.example.file", lang, file=row["file_name"])
+    if "feed" in row:
+        return text("quality.example.missing", lang, feeds=", ".join(str(s.get("feed")) for s in sample))
+    if "deleted_key" in row:
+        pairs = [
+            text("quality.example.replaced", lang, gone=s.get("deleted_key"), new=s.get("new_key")) for s in sample[:3]
+        ]
+        return text("quality.example.keys", lang, pairs=", ".join(pairs))
+    if "allowed" in row:
+        return text(
+            "quality.example.deleted", lang, deleted=row.get("deleted"), held=row.get("stored_before"),
+            allowed=row.get("allowed"),
+        )  # fmt: skip
+    return ""
     row = sample[0]
     if "file" in row:
         return f"; e.g. {row['file']} row {row.get('row')}"

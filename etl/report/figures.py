@@ -28,7 +28,7 @@ from etl.analysis import estimators as est
 from etl.analysis.compute import endpoint
 from etl.analysis.filters import mask
 from etl.analysis.reproduce import Reproduction
-from etl.messages import LANGS, Lang, text
+from etl.messages import LANGS, Lang, decimal_mark, text
 from etl.report.html import curve_value
 from etl.report.numbers import p_text
 
@@ -50,7 +50,7 @@ def _curve(kind: str, rows: pd.DataFrame) -> tuple[Any, pd.Series] | None:
 
 
 def _decimal(lang: Lang) -> FuncFormatter:
-    return FuncFormatter(lambda y, _: f"{y:.1f}".replace(".", ",") if lang == "ru" else f"{y:.1f}")
+    return FuncFormatter(lambda y, _: decimal_mark(f"{y:.1f}", lang))
 
 
 def _panel(

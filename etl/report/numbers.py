@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from etl.audit.numbers import at_precision, decimals
-from etl.messages import Lang
+from etl.messages import Lang, decimal_mark
 
 DEFAULT_PCT_PLACES = 1
 NOT_SIGNIFICANT = "n. s."  # as the paper prints it in both languages ("р = n. s.", "p = n. s.")
@@ -17,7 +17,7 @@ def num(value: float | int, places: int = 0, lang: Lang = "ru") -> str:
     if isinstance(value, int) or (float(value).is_integer() and places == 0):
         return str(int(value))
     shown = str(at_precision(float(value), places, "round"))
-    return shown.replace(".", ",") if lang == "ru" else shown
+    return decimal_mark(shown, lang)
 
 
 def plain(value: Any, lang: Lang) -> str:
@@ -29,7 +29,7 @@ def plain(value: Any, lang: Lang) -> str:
     if isinstance(value, str):
         return NOT_SIGNIFICANT if value.replace(" ", "") == "n.s." else value
     shown = f"{value:.6g}" if isinstance(value, float) else str(value)
-    return shown.replace(".", ",") if lang == "ru" else shown
+    return decimal_mark(shown, lang)
 
 
 def places_like(printed: Any, default: int) -> int:

@@ -234,7 +234,7 @@ def test_from_a_held_night_to_a_published_one_in_russian(
 
     # hsct lineage --patient: the registry row of the patient whose result was rejected (published data).
     stdout, _ = ru("lineage", "transplant.hsct_date", "--patient", patient)
-    assert re.match(r"registry_(ru|en)_20240101\.(csv|xlsx)(, sheet \S+)?, row \d+, column '", stdout), stdout
+    assert re.match(r"registry_(ru|en)_20240101\.(csv|xlsx)(, лист \S+)?, строка \d+, столбец «", stdout), stdout
 
     if decision == "fix and run again":
         # The clinic re-delivers the complete, corrected files; the page's own command runs the night again.
@@ -248,7 +248,7 @@ def test_from_a_held_night_to_a_published_one_in_russian(
         assert status(night) == "published"
         assert commands(night) == [] and msg("night.next.nothing", "ru") in night.find("section", id="next").text("ru")
         assert states(ru("runs")[0]) == {3: "опубликован", 2: "задержан", 1: "опубликован"}
-        assert ru("quarantine", "--last")[0].splitlines()[0] == "запуск 3: отклонённых строк — 0"
+        assert ru("quarantine", "--last")[0].splitlines()[0] == "запуск 3: отклонённых строк нет"
         stdout, _ = ru("runs", "show", "3")
         assert "удалено" not in stdout and "не пройдено проверок" not in stdout
         # the held page stays as it was: the batch it describes was never published
