@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import tempfile
 import traceback
 from typing import Any
@@ -53,6 +54,9 @@ class _Hsct(click.Group):
             raise
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `hsct quarantine | head`: the reader has read enough; end quietly, exit 0
+            _silence_stdout()
+            return None
         except Exception as exc:
             if os.environ.get(DEBUG_VAR):
                 raise
@@ -65,6 +69,13 @@ class _Hsct(click.Group):
             raise error from exc
         finally:
             os.umask(previous)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not raise on the closed pipe again
+    (the recipe of the Python documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _error_lang(ctx: click.Context) -> Lang:
