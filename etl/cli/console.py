@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from etl.cli.options import current_lang, db_option
+from etl.cli.options import current_lang, db_option, reading
 from etl.errors import EXIT_NOT_FOUND, HsctError
 from etl.messages import Lang, text
 
@@ -36,30 +36,29 @@ def quarantine(
         hsct --lang ru quarantine --run 12 --format xlsx --out quarantine-12.xlsx
     """
     from etl.console.quarantine import as_csv, as_table, last_run, rejections, write_workbook
-    from etl.db import make_engine, resolve_url
 
     lang = current_lang()
     if fmt == "xlsx" and out is None:
         raise click.UsageError(text("error.xlsx_needs_out", lang))
-    engine = make_engine(resolve_url(db_url))
-    try:
-        with engine.connect() as conn:
-            run = run_id if run_id is not None and not last else last_run(conn)
-            if run is None:
-                raise HsctError(text("error.no_runs", lang), exit_code=EXIT_NOT_FOUND)
-            found = rejections(conn, run, lang, file=file_name, reason=reason)
-            if fmt == "xlsx":
-                assert out is not None
-                write_workbook(conn, found, out, lang)
-                click.echo(text("console.quarantine.written", lang, path=out, rows=len(found), run=run))
-                return
-    finally:
-        engine.dispose()
+    with reading(db_url) as conn:
+        run = run_id if run_id is not None and not last else last_run(conn)
+        if run is None:
+            raise HsctError(text("error.no_runs", lang), exit_code=EXIT_NOT_FOUND)
+        found = rejections(conn, run, lang, file=file_name, reason=reason)
+        if fmt == "xlsx":
+            assert out is not None
+            write_workbook(conn, found, out, lang)
+            click.echo(text("console.quarantine.written", lang, path=out, rows=len(found), run=run))
+            return
     body = as_csv(found, lang) if fmt == "csv" else as_table(found, lang) + "\n"
     if out is not None:
         out.write_text(body, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         click.echo(text("console.quarantine.written", lang, path=out, rows=len(found), run=run))
     else:
+        if fmt == "table" and not found:
+            none = "console.quarantine.none_filtered" if file_name or reason else "console.quarantine.none"
+            click.echo(text(none, lang, run=run))
+            return
         if fmt == "table":
             click.echo(text("console.quarantine.title", lang, run=run, rows=len(found)))
         click.echo(body, nl=False)
@@ -78,15 +77,10 @@ def conflicts(run_id: int | None, patient: str | None, db_url: str | None) -> No
         hsct conflicts --patient ТГСК-2019-014
     """
     from etl.console.runs import conflicts as find
-    from etl.db import make_engine, resolve_url
 
     lang = current_lang()
-    engine = make_engine(resolve_url(db_url))
-    try:
-        with engine.connect() as conn:
-            found = find(conn, run_id, patient)
-    finally:
-        engine.dispose()
+    with reading(db_url) as conn:
+        found = find(conn, run_id, patient)
     click.echo(text("console.conflicts.title", lang, count=len(found)))
     for c in found:
         click.echo(

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 import click
 
 from etl.messages import Lang, language
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 db_option = click.option(
     "--db",
@@ -24,3 +31,20 @@ def current_lang() -> Lang:
     ctx = click.get_current_context(silent=True)
     explicit = (ctx.find_root().obj or {}).get("lang") if ctx is not None else None
     return language(explicit, load_config().language)
+
+
+@contextmanager
+def reading(db_url: str | None) -> Iterator[Connection]:
+    """A connection to the database named by --db, for a command that only reads it: a database that is
+    missing or not migrated is refused (etl.db.require, exit 10) instead of being created empty. The
+    engine is disposed after."""
+    from etl.db import make_engine, resolve_url
+    from etl.db.require import require_database
+
+    engine = make_engine(resolve_url(db_url))
+    try:
+        require_database(engine)
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
 
-from etl.cli.options import current_lang, db_option
+from etl.cli.options import current_lang, db_option, reading
 from etl.errors import EXIT_NOT_FOUND, HsctError
 from etl.messages import Lang, text
 
 if TYPE_CHECKING:  # the console's modules import the database layers: only when a command runs
-    from sqlalchemy import Connection
-
     from etl.console.runs import Change, FailedCheck, FileLine, RunLine
 
 
@@ -37,7 +33,7 @@ def runs(ctx: click.Context, db_url: str | None, last: int) -> None:
     from etl.console.runs import runs as read_runs
 
     lang = current_lang()
-    with _connection(db_url) as conn:
+    with reading(db_url) as conn:
         found = read_runs(conn, last)
     click.echo(text("console.runs.header", lang))
     for run in found:
@@ -63,7 +59,7 @@ def show(ctx: click.Context, run_id: int, db_url: str | None) -> None:
 
     lang = current_lang()
     url = resolve_url(db_url or (ctx.obj or {}).get("db_url"))
-    with _connection(url) as conn:
+    with reading(url) as conn:
         details = run_details(conn, run_id)
     if details is None:
         raise HsctError(text("error.no_such_run", lang, run=run_id), exit_code=EXIT_NOT_FOUND)
@@ -148,16 +144,3 @@ def _file_line(f: FileLine, lang: Lang) -> None:
         click.echo(f"     {name}: {text('console.runs.unreadable', lang, error=printable(f.error or ''))}")
         return
     click.echo(f"     {name:44} {f.rows_in:>8} {f.loaded:>8} {f.merged:>8} {f.quarantined:>8}")
-
-
-@contextmanager
-def _connection(db_url: str | None) -> Iterator[Connection]:
-    """A connection to the database named by --db (its engine disposed after)."""
-    from etl.db import make_engine, resolve_url
-
-    engine = make_engine(resolve_url(db_url))
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()

@@ -11,8 +11,8 @@ PostgreSQL.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -251,7 +251,6 @@ def test_a_postgresql_database_that_does_not_exist_or_cannot_be_reached(tmp_path
     assert "cannot reach" in result.output
 
 
-@pytest.mark.xfail(reason="etl/cli/runs.py and etl/cli/console.py do not call etl.db.require yet", strict=False)
 @pytest.mark.parametrize("command", sorted(CONSOLE_READERS))
 def test_the_console_commands_refuse_a_missing_database(command: str, tmp_path: Path) -> None:
     db = tmp_path / "night.db"

@@ -46,6 +46,8 @@ def test_quarantine_filters_and_speaks_russian(two_runs: str) -> None:
     assert "«31.02.2019» — не существующая дата" in out
     assert "labs_20240101.csv" not in out
     assert "registry_ru" not in hsct("quarantine", "--file", "labs", "--db", two_runs)
+    nothing = hsct("--lang", "ru", "quarantine", "--last", "--reason", "no_such_reason", "--db", two_runs)
+    assert nothing.strip() == "запуск 2: с заданными фильтрами отклонённых строк нет"  # a sentence, not a bare header
 
 
 def test_quarantine_workbook_has_a_sheet_per_file_and_the_faulty_cell_marked(two_runs: str, tmp_path: Path) -> None:
