@@ -57,6 +57,7 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
         hsct db upgrade --db postgresql://postgres@127.0.0.1:5432/test
     """
     from etl.db import resolve_url
+    from etl.db.engine import safe_url
     from etl.db.lock import upgrade_locked
     from etl.load.concepts import sync_concepts
 
@@ -66,7 +67,7 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
             click.echo(f"{sync_concepts(engine)} concepts loaded from mappings/concepts.csv")
 
     _run("upgrade", db_url, _upgrade)
-    click.echo(f"database at {revision}: {resolve_url(db_url)}")
+    click.echo(f"database at {revision}: {safe_url(resolve_url(db_url))}")
 
 
 @db.command("downgrade")
@@ -80,6 +81,7 @@ def db_downgrade(revision: str, db_url: str | None) -> None:
         hsct db downgrade base
     """
     from etl.db import downgrade, resolve_url
+    from etl.db.engine import safe_url
     from etl.db.require import require_file
 
     def _downgrade(engine: Engine) -> None:
@@ -87,7 +89,7 @@ def db_downgrade(revision: str, db_url: str | None) -> None:
         downgrade(engine, revision)
 
     _run("downgrade", db_url, _downgrade)
-    click.echo(f"database at {revision}: {resolve_url(db_url)}")
+    click.echo(f"database at {revision}: {safe_url(resolve_url(db_url))}")
 
 
 @db.command("current")

@@ -70,9 +70,9 @@ def _show(engine, run_id: int, lang: Lang) -> None:  # type: ignore[no-untyped-d
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path(DOCS_FOLDER),
-    show_default=True,
-    help="Folder for the GX Data Docs.",
+    default=None,
+    help=f"Folder for the GX Data Docs (default as hsct run: [paths] docs of hsct.toml, else {DOCS_FOLDER} beside "
+    f"the SQLite file, else ./{DOCS_FOLDER}).",
 )
 @click.option("--run", "show_run", type=int, metavar="RUN", help="Show a run's stored results and publication.")
 @click.option("--publish", "publish", type=int, metavar="RUN", help="Publish a held batch after review.")
@@ -88,7 +88,7 @@ def _show(engine, run_id: int, lang: Lang) -> None:  # type: ignore[no-untyped-d
 )
 def quality(
     db_url: str | None,
-    out: Path,
+    out: Path | None,
     show_run: int | None,
     publish: int | None,
     decided_by: str | None,
@@ -118,14 +118,19 @@ def quality(
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from etl.config import load_config
     from etl.console import default_pages_dir
     from etl.console.summary import print_quality
     from etl.db import make_engine, resolve_url
     from etl.db.require import require_database
+    from etl.quality.docs import default_docs_dir
     from etl.run.publish import publish_run
 
     lang = current_lang()
-    engine = make_engine(resolve_url(db_url))
+    url = resolve_url(db_url)
+    paths = load_config().paths
+    out = out or paths.docs or default_docs_dir(url)  # where hsct run puts them: one place per database
+    engine = make_engine(url)
     try:
         # reads (and --publish loads) an existing, migrated database; checking the published data needs some
         require_database(engine, published=show_run is None and publish is None, patients=True)
@@ -136,7 +141,7 @@ def quality(
             result = publish_run(engine, publish, decided_by=who, note=note, wait=wait, docs_dir=out)
             click.echo(text("quality.published", lang, run=publish, who=who))
             print_quality(result.quality, lang, click.echo)
-            page = write_page(engine, publish, pages_dir or default_pages_dir(resolve_url(db_url)), lang)
+            page = write_page(engine, publish, pages_dir or paths.pages or default_pages_dir(url), lang)
             click.echo(text("run.page", lang, path=printable(page)))
         else:
             _check_now(engine, out, lang)

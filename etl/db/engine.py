@@ -92,3 +92,11 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
             event.listen(engine, "do_connect", _private_file)
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def safe_url(url: str) -> str:
+    """The database URL as hsct prints or logs it: without its password (`***` in its place)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL: say nothing of it rather than risk a secret
+        return "(unparsable URL)"

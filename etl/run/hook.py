@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from etl import __version__
+from etl.db.engine import safe_url
 from etl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_QUALITY_GATE, HsctError
-from etl.run.runlog import RunLog, error_fields, log, safe_url
+from etl.run.runlog import RunLog, error_fields, log
 
 if TYPE_CHECKING:
     from etl.config import HookConfig

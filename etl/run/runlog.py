@@ -71,14 +71,6 @@ def default_logs_dir(url: str) -> Path:
     return Path.cwd() / LOG_FOLDER
 
 
-def safe_url(url: str) -> str:
-    """The database URL without its password (`***` in its place)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL: say nothing of it rather than risk a secret
-        return "(unparsable URL)"
-
-
 def error_fields(exc: BaseException) -> dict[str, str]:
     """An error as the log keeps it: its class; its message only for hsct's own errors, which name
     files, runs and checks but never a cell (a driver's or an internal error's text may quote a row)."""

@@ -15,8 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from etl.db import make_engine
+from etl.db.engine import safe_url
 from etl.errors import DatabaseError, InputError
-from etl.run.runlog import RunLog, default_logs_dir, error_fields, log, safe_url
+from etl.run.runlog import RunLog, default_logs_dir, error_fields, log
 from schemas.tables import EtlRun
 from tests.run.ops import generate_night, invoke, personal_values, read_jsonl, run_night
 
