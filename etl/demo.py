@@ -13,7 +13,7 @@ from pathlib import Path
 
 from etl.db import make_engine
 from etl.db.lock import upgrade_locked
-from etl.messages import Message, Say
+from etl.messages import Lang, Message, Say
 from etl.run.nightly import run_night
 from etl.synth.generate import generate
 
@@ -23,6 +23,7 @@ DEMO_PARTNER = "demo"
 @dataclass
 class DemoPaths:
     workdir: Path
+    lang: Lang = "ru"  # of the night page (the printed lines are rendered by the caller's Say)
 
     @property
     def feeds(self) -> Path:
@@ -41,6 +42,10 @@ class DemoPaths:
         return self.workdir / "quality-docs"
 
     @property
+    def night_pages(self) -> Path:
+        return self.workdir / "night-pages"
+
+    @property
     def ndjson(self) -> Path:
         return self.workdir / "fhir-ndjson"
 
@@ -54,6 +59,7 @@ class DemoPaths:
 
 
 def step_generate(paths: DemoPaths, say: Say) -> None:
+    say("demo.step.generate")
     report = generate(paths.feeds, inject_errors=True)
     injected = report.get("injected", 0)
     say("demo.feeds", patients=report["patients"], injected=injected, path=paths.feeds)
@@ -61,12 +67,17 @@ def step_generate(paths: DemoPaths, say: Say) -> None:
 
 
 def step_run(paths: DemoPaths, say: Say) -> None:
+    from etl.console import write_night_page
+
+    say("demo.step.run")
     if paths.database.exists():
         paths.database.unlink()
     engine = make_engine(paths.url)
     try:
         upgrade_locked(engine)
-        summary = run_night(engine, paths.feeds, docs_dir=paths.quality_docs)
+        summary = run_night(engine, paths.feeds, progress=say, docs_dir=paths.quality_docs)
+        with engine.connect() as conn:
+            page = write_night_page(conn, summary.run_id, paths.night_pages, paths.lang)
     finally:
         engine.dispose()
     t = summary.totals
@@ -74,17 +85,19 @@ def step_run(paths: DemoPaths, say: Say) -> None:
         quarantined=t["rows_quarantined"], path=paths.database)  # fmt: skip
     state = Message("run.state.published" if summary.published else "run.state.held")
     say("demo.quality", state=state, path=paths.quality_docs / "index.html")
+    say("demo.page", path=page)
 
 
 def step_export(paths: DemoPaths, say: Say) -> None:
     from etl.fhir.export import export_fhir
     from etl.fhir.partners import PARTNERS_FILE, get_partner
 
+    say("demo.step.export")
     engine = make_engine(paths.url)
     try:
         partner = get_partner(DEMO_PARTNER, PARTNERS_FILE)  # the project's demo partner, whatever the site's file
-        ndjson = export_fhir(engine, partner, paths.ndjson, "ndjson")
-        bundles = export_fhir(engine, partner, paths.bundles, "bundle")
+        ndjson = export_fhir(engine, partner, paths.ndjson, "ndjson", notice=say)
+        bundles = export_fhir(engine, partner, paths.bundles, "bundle", notice=say)
     finally:
         engine.dispose()
     say("demo.ndjson", resources=ndjson.resources, path=paths.ndjson)
@@ -95,6 +108,7 @@ def step_report(paths: DemoPaths, say: Say) -> None:
     from etl.analysis import DEFAULT_DECISIONS
     from etl.report import write_report
 
+    say("demo.step.report")
     engine = make_engine(paths.url)
     try:  # the demo's data is the synthetic study cohort: its decisions file applies, and the report says so
         report = write_report(engine, paths.report, decisions=DEFAULT_DECISIONS)
@@ -107,8 +121,10 @@ def step_report(paths: DemoPaths, say: Say) -> None:
 STEPS: list[Callable[[DemoPaths, Say], None]] = [step_generate, step_run, step_export, step_report]
 
 
-def run_demo(workdir: Path, say: Say) -> DemoPaths:
-    paths = DemoPaths(workdir.resolve())
+def run_demo(workdir: Path, say: Say, lang: Lang = "ru") -> DemoPaths:
+    """Run every step in `workdir` (created if needed); `say` tells each step before it starts and
+    where its output is after; `lang` is the night page's first language."""
+    paths = DemoPaths(workdir.resolve(), lang)
     paths.workdir.mkdir(parents=True, exist_ok=True)
     for step in STEPS:
         step(paths, say)

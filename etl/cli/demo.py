@@ -19,9 +19,9 @@ def demo(workdir: Path) -> None:
     """Run the pipeline end to end on the embedded database and print where everything is.
 
     Generates the synthetic study cohort's feeds (with one bad input of each
-    kind), runs the nightly ETL with its quality checks into SQLite, exports FHIR
-    (Bulk NDJSON and a partner's transaction Bundles) and writes the
-    reproduction report.
+    kind), runs the nightly ETL with its quality checks into SQLite and writes its
+    night page, exports FHIR (Bulk NDJSON and a partner's transaction Bundles) and
+    writes the reproduction report. Each step says what it does as it starts.
 
     \b
     Example:
@@ -31,4 +31,5 @@ def demo(workdir: Path) -> None:
     from etl.demo import run_demo
     from etl.messages import speaker
 
-    run_demo(workdir, speaker(current_lang(), click.echo))
+    lang = current_lang()
+    run_demo(workdir, speaker(lang, click.echo), lang)

@@ -102,6 +102,7 @@ def test_the_demo_tells_its_progress_in_russian(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(etl.demo, "STEPS", [etl.demo.step_generate])
     out = hsct("--lang", "ru", "demo", "--workdir", str(tmp_path))
     assert out.splitlines() == [
+        "создание синтетических выгрузок исследуемой когорты ...",
         f"синтетические выгрузки (пациентов: 55, внесённых ошибок: 11): {tmp_path / 'feeds'}",
         f"  эталонные данные и перечень внесённых ошибок: {tmp_path / 'feeds' / 'truth'}",
     ]

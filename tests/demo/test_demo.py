@@ -23,6 +23,7 @@ def test_demo_goes_from_feeds_to_report(tmp_path: Path) -> None:
         tmp_path / "fhir-ndjson",
         tmp_path / "fhir-bundles-demo",
         tmp_path / "report" / "report.html",
+        tmp_path / "night-pages" / "night-1.html",
     ):
         assert path.exists(), path
         assert str(path.parent if path.is_file() else path) in out or str(path) in out
@@ -36,3 +37,7 @@ def test_demo_goes_from_feeds_to_report(tmp_path: Path) -> None:
     assert 'id="decisions"' in (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "decisions applied: study/decisions.yaml" in out
     assert list((tmp_path / "fhir-ndjson").glob("*.ndjson"))
+    # each step says what it does before it starts, and the night's own progress shows in between
+    steps = [out.index(s) for s in ("generating the synthetic", "running the night", "exporting FHIR", "computing the")]
+    assert steps == sorted(steps)
+    assert steps[1] < out.index("harmoniz") < steps[2]
