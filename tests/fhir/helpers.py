@@ -10,6 +10,15 @@ from typing import Any
 
 from tests.fhir.conftest import NIGHT
 
+TIMED = {
+    "Observation": "effective",
+    "Procedure": "performed",
+    "Condition": "onset",
+    "MedicationAdministration": "effective",
+}
+RELATIVE = "http://hl7.org/fhir/StructureDefinition/relative-date"
+ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+SIGN = {"before-start": -1, "concurrent-with-start": 0, "after-start": 1}
 CHANGED_KEY = "2020-001"  # its CD34+ dose changes on night 2
 DELETED_KEY = "2021-007"  # it leaves the registry on night 2
 
@@ -74,3 +83,32 @@ def references(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from references(item)
+
+
+def relative(element: dict[str, Any]) -> tuple[str, int]:
+    """(the event's reference, the signed day) of the relative-date extension of a primitive's `_element`."""
+    (ext,) = [e for e in element["extension"] if e["url"] == RELATIVE]
+    parts = {e["url"]: e for e in ext["extension"]}
+    offset = parts["offset"]["valueDuration"]
+    assert offset["code"] == "d" and offset["system"] == "http://unitsofmeasure.org"
+    assert any(e["url"] == ABSENT and e["valueCode"] == "masked" for e in element["extension"])
+    return parts["event"]["valueReference"]["reference"], SIGN[parts["relationship"]["valueCode"]] * offset["value"]
+
+
+def timing(r: dict[str, Any]) -> dict[str, Any]:
+    """How a clinical resource says when: {"date": ..., "start": ..., "end": ...} (shifted dates),
+    {"day": (event, day)} / {"start"|"end": (event, day)} (days from the transplant), {"absent": code}."""
+    p = TIMED[r["resourceType"]]
+    if f"{p}DateTime" in r:
+        return {"date": r[f"{p}DateTime"]}
+    if f"_{p}DateTime" in r:
+        return {"day": relative(r[f"_{p}DateTime"])}
+    period = r.get(f"{p}Period")
+    assert period, f"no {p}[x] in {r['resourceType']}/{r['id']}"
+    out: dict[str, Any] = {k: period[k] for k in ("start", "end") if k in period}
+    out |= {k: relative(period[f"_{k}"]) for k in ("start", "end") if f"_{k}" in period}
+    if not out:
+        (reason,) = period["extension"]
+        assert reason["url"] == ABSENT
+        out = {"absent": reason["valueCode"]}
+    return out

@@ -22,22 +22,13 @@ from etl.errors import EXIT_PARTNER, PartnerError
 from etl.fhir.partners import check_dates, checked_secret, load_partners
 from schemas.tables import DrugAdministration, FollowUp, Recovery, Transplant
 from tests.fhir.conftest import hsct, node_validate
-from tests.fhir.helpers import bundle_entries, ndjson_resources, references
+from tests.fhir.helpers import TIMED, bundle_entries, ndjson_resources, references, timing
 
+LABELS = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 SECRETS = {
     "HSCT_PARTNER_BERLIN_SECRET": "test-berlin-0123456789abcdef0123456789abcdef",
     "HSCT_PARTNER_PRAGUE_SECRET": "test-prague-0123456789abcdef0123456789abcdef",
 }
-TIMED = {
-    "Observation": "effective",
-    "Procedure": "performed",
-    "Condition": "onset",
-    "MedicationAdministration": "effective",
-}
-RELATIVE = "http://hl7.org/fhir/StructureDefinition/relative-date"
-ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
-LABELS = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
-SIGN = {"before-start": -1, "concurrent-with-start": 0, "after-start": 1}
 
 
 @pytest.fixture(autouse=True)
@@ -48,35 +39,6 @@ def _partner_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _export(db: str, out: Path, partner: str, fmt: str = "ndjson") -> Path:
     hsct("export", "fhir", "--db", db, "--out", str(out), "--format", fmt, "--partner", partner, "--validate", "all")
-    return out
-
-
-def _relative(element: dict[str, Any]) -> tuple[str, int]:
-    """(the event's reference, the signed day) of the relative-date extension of a primitive's `_element`."""
-    (ext,) = [e for e in element["extension"] if e["url"] == RELATIVE]
-    parts = {e["url"]: e for e in ext["extension"]}
-    offset = parts["offset"]["valueDuration"]
-    assert offset["code"] == "d" and offset["system"] == "http://unitsofmeasure.org"
-    assert any(e["url"] == ABSENT and e["valueCode"] == "masked" for e in element["extension"])
-    return parts["event"]["valueReference"]["reference"], SIGN[parts["relationship"]["valueCode"]] * offset["value"]
-
-
-def _timing(r: dict[str, Any]) -> dict[str, Any]:
-    """How a clinical resource says when: {"date": ..., "start": ..., "end": ...} (shifted dates),
-    {"day": (event, day)} / {"start"|"end": (event, day)} (days from the transplant), {"absent": code}."""
-    p = TIMED[r["resourceType"]]
-    if f"{p}DateTime" in r:
-        return {"date": r[f"{p}DateTime"]}
-    if f"_{p}DateTime" in r:
-        return {"day": _relative(r[f"_{p}DateTime"])}
-    period = r.get(f"{p}Period")
-    assert period, f"no {p}[x] in {r['resourceType']}/{r['id']}"
-    out: dict[str, Any] = {k: period[k] for k in ("start", "end") if k in period}
-    out |= {k: _relative(period[f"_{k}"]) for k in ("start", "end") if f"_{k}" in period}
-    if not out:
-        (reason,) = period["extension"]
-        assert reason["url"] == ABSENT
-        out = {"absent": reason["valueCode"]}
     return out
 
 
@@ -119,16 +81,16 @@ def test_every_clinical_resource_carries_its_time_and_every_reference_resolves(
         assert len(timed) > 80
         absent = 0
         for r in timed:
-            timing = _timing(r)
-            if "absent" in timing:
-                assert r["resourceType"] == "MedicationAdministration" and timing["absent"] == "unknown", r
+            when = timing(r)
+            if "absent" in when:
+                assert r["resourceType"] == "MedicationAdministration" and when["absent"] == "unknown", r
                 absent += 1
                 continue
             transplant = transplant_of[r["subject"]["reference"]]
             if partner == "demo":
-                assert all(isinstance(v, str) and len(v) == 10 for v in timing.values()), r
+                assert all(isinstance(v, str) and len(v) == 10 for v in when.values()), r
             else:  # every day points at the patient's own transplant
-                assert {event for event, _ in timing.values()} == {f"Procedure/{transplant['id']}"}, r
+                assert {event for event, _ in when.values()} == {f"Procedure/{transplant['id']}"}, r
         assert absent == undatable
         # the four kinds undated before: lymphocytes on D+30, CD22, MRD and the response before HSCT
         lymphocytes = [r for r in resources if _code(r) == "lymphocytes-d30-gt-0.3"]
@@ -142,7 +104,7 @@ def test_every_clinical_resource_carries_its_time_and_every_reference_resolves(
                 )
                 assert d30.days == 30
             else:
-                assert _timing(r) == {"day": (f"Procedure/{transplant['id']}", 30)}
+                assert timing(r) == {"day": (f"Procedure/{transplant['id']}", 30)}
         undated = 0
         for r in before:  # recorded "before HSCT" without a date: a Period ending on the transplant's day
             if "effectivePeriod" not in r:
@@ -150,17 +112,17 @@ def test_every_clinical_resource_carries_its_time_and_every_reference_resolves(
                 continue
             transplant = transplant_of[r["subject"]["reference"]]
             d0 = transplant.get("performedDateTime") or (f"Procedure/{transplant['id']}", 0)
-            assert _timing(r) == {"end": d0}, r
+            assert timing(r) == {"end": d0}, r
             undated += 1
         assert undated >= 8  # 3 responses, 3 MRD, 2 CD22
         if partner == "berlin":
             days = {
-                _timing(r)["day"][1]
+                timing(r)["day"][1]
                 for r in resources
                 if _code(r) == "neutrophil-engraftment" and "_effectiveDateTime" in r
             }
             assert days == engraftment
-            assert all(_timing(t) == {"day": (f"Procedure/{t['id']}", 0)} for t in transplant_of.values())
+            assert all(timing(t) == {"day": (f"Procedure/{t['id']}", 0)} for t in transplant_of.values())
         for r in resources:  # every reference resolves inside the export
             contained = {f"#{c['id']}" for c in r.get("contained", [])}
             for ref in references(r):

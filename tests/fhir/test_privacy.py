@@ -14,14 +14,13 @@ from sqlalchemy import select
 from etl.db import make_engine
 from schemas.tables import Person, Recovery, Transplant
 from tests.fhir.conftest import hsct
-from tests.fhir.helpers import bundle_entries, ndjson_resources, second_night
+from tests.fhir.helpers import SIGN, bundle_entries, ndjson_resources, second_night
 
 SECRETS = {
     "HSCT_PARTNER_BERLIN_SECRET": "test-secret-berlin-0123456789abcdef0123456789",
     "HSCT_PARTNER_PRAGUE_SECRET": "test-secret-prague-0123456789abcdef0123456789",
 }
 ISO_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
-SIGN = {"before-start": -1, "concurrent-with-start": 0, "after-start": 1}
 
 
 def _relative_dates(node: Any) -> list[dict[str, Any]]:
