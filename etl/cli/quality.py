@@ -23,7 +23,9 @@ def _check_now(engine, out: Path, lang: Lang) -> None:  # type: ignore[no-untype
     with engine.begin() as conn:
         run_id = latest_completed_run(conn)
         quality = QualityCheck()
+        click.echo(text("quality.step.checking", lang), err=True)  # GX takes seconds: say what is going on
         quality.harmonized(conn, run_id)
+        click.echo(text("quality.step.docs", lang, path=out), err=True)
         quality.docs(out, run_id, "quality")
         store_report(conn, quality.report, run_id, "quality")
     click.echo(text("quality.checked_published", lang, run=run_id if run_id is not None else "-"))
