@@ -12,6 +12,7 @@ umask of the shell or the scheduler that started it. The records are personal da
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sys
 import tempfile
@@ -34,8 +35,8 @@ from etl.cli.report import report
 from etl.cli.run import run
 from etl.cli.runs import runs
 from etl.display import printable
-from etl.errors import EXIT_INTERNAL, HsctError
-from etl.messages import Lang, language
+from etl.errors import EXIT_INTERNAL, HsctError, InputError
+from etl.messages import Lang, Message, language
 
 DEBUG_VAR = "HSCT_DEBUG"  # set to 1: an internal error shows its traceback instead of exit 9
 PRIVATE_UMASK = 0o077  # files 0600, folders 0700 (module docstring)
@@ -58,6 +59,11 @@ class _Hsct(click.Group):
             _silence_stdout()
             return None
         except Exception as exc:
+            unusable = _path_error(exc)
+            if unusable is not None:  # a path the user gave (--out, --source …) cannot be used: not a bug
+                error = InputError.of("error.path", path=unusable.filename, reason=_os_reason(unusable))
+                error.render(_error_lang(ctx))
+                raise error from exc
             if os.environ.get(DEBUG_VAR):
                 raise
             log = _write_traceback()
@@ -69,6 +75,36 @@ class _Hsct(click.Group):
             raise error from exc
         finally:
             os.umask(previous)
+
+
+OS_REASONS = {  # errno -> message key; any other errno is said in the system's words
+    errno.ENOENT: "error.os.no_such_path",
+    errno.EACCES: "error.os.no_permission",
+    errno.EPERM: "error.os.no_permission",
+    errno.EEXIST: "error.os.exists",
+    errno.ENOTDIR: "error.os.not_a_folder",
+    errno.EISDIR: "error.os.is_a_folder",
+    errno.ENOSPC: "error.os.disk_full",
+    errno.EROFS: "error.os.read_only",
+}
+
+
+def _path_error(exc: BaseException) -> OSError | None:
+    """The OSError naming a file behind `exc` (itself, or what it was raised from, as xlsxwriter's
+    FileCreateError is), or None: a path the user gave that cannot be read or written."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        if isinstance(seen, OSError) and not isinstance(seen, BrokenPipeError) and seen.filename:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _os_reason(error: OSError) -> Message:
+    key = OS_REASONS.get(error.errno or 0)
+    return Message(key) if key else Message("error.os.other", reason=error.strerror or str(error))
 
 
 def _silence_stdout() -> None:

@@ -114,6 +114,7 @@ def run(
     from etl.console import default_pages_dir
     from etl.console.summary import print_summary
     from etl.db import make_engine, resolve_url
+    from etl.db.engine import require_folder
     from etl.extract import scan
     from etl.quality.docs import default_docs_dir
     from etl.run.nightly import run_night
@@ -125,6 +126,7 @@ def run(
     if source is None:
         raise click.UsageError(text("error.no_source", lang))
     url = resolve_url(db_url)
+    require_folder(url)  # before the log, page or docs folders beside the database are made
     ops = _operations(url, source, logs_dir or paths.logs or default_logs_dir(url), lang)
     if not source.is_dir():
         raise ops.refused(InputError(text("error.no_such_folder", lang, folder=printable(source))))

@@ -14,8 +14,12 @@ from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from etl.errors import DatabaseError
 
 DEFAULT_URL = "sqlite:///hsct.db"
+SUPPORTED_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})  # the drivers hsct ships
 ENV_VAR = "HSCT_DATABASE_URL"
 PRIVATE_FILE = 0o600  # the database file: owner only, whatever the umask
 
@@ -31,9 +35,14 @@ def resolve_url(url: str | None = None) -> str:
     chosen = url or os.environ.get(ENV_VAR) or _configured() or DEFAULT_URL
     if "://" not in chosen:
         chosen = URL.create("sqlite", database=os.path.expanduser(chosen)).render_as_string(hide_password=False)
-    parsed = make_url(chosen)
+    try:
+        parsed = make_url(chosen)
+    except ArgumentError as exc:
+        raise DatabaseError.of("error.db.bad_url", url=safe_url(chosen)) from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in SUPPORTED_DRIVERS:  # hsct ships no other driver: say so, not "No module named …"
+        raise DatabaseError.of("error.db.unsupported", url=safe_url(chosen), backend=parsed.drivername)
     return parsed.render_as_string(hide_password=False)
 
 
@@ -74,14 +83,24 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def require_folder(url: str) -> None:
+    """Raise DatabaseError (exit 3) when `url` names an SQLite file in a folder that does not exist: a
+    typo in --db, for which nothing (database, lock, logs, pages) may be created."""
+    path = sqlite_file(url)
+    if path is not None and not path.absolute().parent.is_dir():
+        raise DatabaseError.of("error.db.no_folder", path=path, folder=path.absolute().parent)
+
+
 def make_engine(url: str | None = None, **kwargs: object) -> Engine:
     """An engine for the resolved URL; SQLite enforces foreign keys like PostgreSQL.
 
     Nothing is created here: an SQLite file is created (mode 0600) by the first connection, so that
-    etl.db.require can refuse a missing file before anything connects."""
+    etl.db.require can refuse a missing file before anything connects. Raises DatabaseError (exit 3)
+    for an URL hsct has no driver for and for an SQLite file in a folder that does not exist."""
     resolved = resolve_url(url)
     engine = create_engine(resolved, **kwargs)  # type: ignore[arg-type]
     if engine.dialect.name == "sqlite":
+        require_folder(resolved)
         path = sqlite_file(engine.url)
         if path is not None:
 
