@@ -35,7 +35,7 @@ def quarantine(
         hsct quarantine --last --reason invalid_date
         hsct --lang ru quarantine --run 12 --format xlsx --out quarantine-12.xlsx
     """
-    from etl.console.quarantine import as_csv, as_table, last_run, rejections, write_workbook
+    from etl.console.quarantine import as_csv, as_table, last_run, rejections, run_exists, write_workbook
 
     lang = current_lang()
     if fmt == "xlsx" and out is None:
@@ -44,6 +44,8 @@ def quarantine(
         run = run_id if run_id is not None and not last else last_run(conn)
         if run is None:
             raise HsctError(text("error.no_runs", lang), exit_code=EXIT_NOT_FOUND)
+        if not run_exists(conn, run):
+            raise HsctError(text("error.no_such_run", lang, run=run), exit_code=EXIT_NOT_FOUND)
         found = rejections(conn, run, lang, file=file_name, reason=reason)
         if fmt == "xlsx":
             assert out is not None

@@ -55,6 +55,11 @@ def last_run(conn: Connection) -> int | None:
     return conn.execute(select(func.max(EtlRun.run_id)).where(EtlRun.status != "running")).scalar()
 
 
+def run_exists(conn: Connection, run_id: int) -> bool:
+    """Whether run `run_id` was ever recorded (whatever its state)."""
+    return conn.execute(select(EtlRun.run_id).where(EtlRun.run_id == run_id)).first() is not None
+
+
 def rejections(
     conn: Connection, run_id: int, lang: Lang, *, file: str | None = None, reason: str | None = None
 ) -> list[Rejection]:

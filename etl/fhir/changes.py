@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, and_, func, select, union
 
-from etl.errors import InputError
+from etl.errors import EXIT_NOT_FOUND, HsctError, InputError
 from schemas.export import ExportLedger
 from schemas.tables import DeletedPatient, EtlRun, LabResult, Patient
 
@@ -26,7 +26,7 @@ def resolve_since(conn: Connection, since: str | None) -> int | None:
     if since.isdigit():
         run = conn.execute(select(EtlRun.run_id).where(EtlRun.run_id == int(since))).scalar()
         if run is None:
-            raise InputError.of("error.since.no_run", since=since)
+            raise HsctError.of("error.since.no_run", EXIT_NOT_FOUND, since=since)
         return int(run)
     try:
         moment = dt.datetime.fromisoformat(since)

@@ -126,7 +126,6 @@ def _export(
     workers: int | None,
     notice: Notice | None = None,
 ) -> ExportResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
     make_writer(fmt, out_dir, base_url=partner.base_url)  # an unknown format fails before any work
     mapping = load_mapping()
     pseudo = Pseudonymizer(checked_secret(partner))
@@ -142,6 +141,7 @@ def _export(
         base_job = ChunkJob(url, partner, fmt, out_dir, [], {}, validate, SAMPLE_EVERY, instants,
                             {"base_url": partner.base_url})  # fmt: skip
         ctx = context(base_job, conn, mapping)
+    out_dir.mkdir(parents=True, exist_ok=True)  # once --since is known good: a refused export leaves no folder
     order = sorted(patients, key=lambda p: pseudo.id(patient_key(p)))
     gone = sorted(gone, key=lambda p: pseudo.id(patient_key(p)))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from etl.db.lock import run_lock
-from etl.errors import EXIT_USAGE, HsctError, InputError
+from etl.errors import EXIT_NOT_FOUND, EXIT_USAGE, HsctError
 from etl.harmonize.vocab import load_vocabulary
 from etl.load.concepts import sync_concepts
 from etl.messages import silent
@@ -57,7 +57,7 @@ def publish_run(
         with engine.begin() as conn:
             current = publication(conn, run_id)
             if current is None:
-                raise InputError.of("error.publish.no_batch", run=run_id)
+                raise HsctError.of("error.publish.no_batch", EXIT_NOT_FOUND, run=run_id)
             if current.status == "published":
                 raise HsctError.of("error.publish.already", EXIT_USAGE, run=run_id)
             later = conn.execute(

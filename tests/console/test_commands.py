@@ -96,3 +96,13 @@ def test_lineage_by_registry_code_with_a_hint_for_the_concept(two_runs: str) -> 
     args = ["--lang", "en", "lineage", "transplant.donor_type_id", "--patient", "HSCT-2099-001", "--db", two_runs]
     missing = hsct(*args, code=12)
     assert "no patient has the registry code HSCT-2099-001" in missing
+
+
+def test_what_does_not_exist_is_not_found_exit_12(two_runs: str, tmp_path: Path) -> None:
+    """A run, a patient or a --since run that does not exist is 'not found' (exit 12) in every command,
+    never an empty success, and a refused export leaves no folder behind."""
+    assert "there is no run 999" in hsct("--lang", "en", "quarantine", "--run", "999", "--db", two_runs, code=12)
+    assert "999" in hsct("--lang", "en", "quality", "--publish", "999", "--by", "x", "--db", two_runs, code=12)
+    out = tmp_path / "export"
+    hsct("--lang", "en", "export", "fhir", "--out", str(out), "--since", "99", "--db", two_runs, code=12)
+    assert not out.exists()
