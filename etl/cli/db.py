@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from etl.cli.options import db_option
+from etl.cli.options import current_lang, db_option
 from etl.errors import DatabaseError
+from etl.messages import text
 
 if TYPE_CHECKING:  # SQLAlchemy, Alembic and the loaders load when a command runs, not for its help
     from sqlalchemy import Engine
@@ -64,10 +65,10 @@ def db_upgrade(revision: str, db_url: str | None) -> None:
     def _upgrade(engine: Engine) -> None:
         upgrade_locked(engine, revision)
         if revision in ("head", "heads"):
-            click.echo(f"{sync_concepts(engine)} concepts loaded from mappings/concepts.csv")
+            click.echo(text("db.concepts_loaded", current_lang(), n=sync_concepts(engine)))
 
     _run("upgrade", db_url, _upgrade)
-    click.echo(f"database at {revision}: {safe_url(resolve_url(db_url))}")
+    click.echo(text("db.at_revision", current_lang(), revision=revision, url=safe_url(resolve_url(db_url))))
 
 
 @db.command("downgrade")
@@ -89,7 +90,7 @@ def db_downgrade(revision: str, db_url: str | None) -> None:
         downgrade(engine, revision)
 
     _run("downgrade", db_url, _downgrade)
-    click.echo(f"database at {revision}: {safe_url(resolve_url(db_url))}")
+    click.echo(text("db.at_revision", current_lang(), revision=revision, url=safe_url(resolve_url(db_url))))
 
 
 @db.command("current")
@@ -110,7 +111,7 @@ def db_current(db_url: str | None) -> None:
         path = sqlite_file(engine.url)
         if path is not None and not path.exists():
             click.echo("none")
-            click.echo(f"hsct db: no database file at {path.resolve()}; `hsct db upgrade` creates it", err=True)
+            click.echo(text("db.no_file", current_lang(), path=path.resolve()), err=True)
             return
         click.echo(current_revision(engine) or "none")
 

@@ -12,7 +12,7 @@ import click
 from etl.choices import VALIDATION_MODES
 from etl.cli.options import current_lang, db_option
 from etl.errors import DatabaseError
-from etl.messages import text
+from etl.messages import decimal_mark, text
 
 if TYPE_CHECKING:  # etl.fhir loads fhir.resources, pandas and SQLAlchemy: when a command runs, not for its help
     from etl.fhir.export import ExportResult
@@ -42,16 +42,23 @@ def export() -> None:
 
 
 def _summary(result: ExportResult, seconds: float, kept: bool = True) -> None:
-    scope = "everything" if result.since_run_id is None else f"changes after run {result.since_run_id}"
-    click.echo(
-        f"{result.partner}: {scope}, data as of run {result.up_to_run_id}: {result.patients} patients, "
-        f"{result.resources} resources, {result.deleted_patients} deleted patients "
-        f"({result.deleted_resources} resources to delete) in {seconds:.1f} s"
+    lang = current_lang()
+    scope = (
+        text("export.scope.all", lang)
+        if result.since_run_id is None
+        else text("export.scope.since", lang, run=result.since_run_id)
     )
+    click.echo(
+        text(
+            "export.summary", lang, partner=result.partner, scope=scope, run=result.up_to_run_id,
+            patients=result.patients, resources=result.resources, deleted_patients=result.deleted_patients,
+            deleted_resources=result.deleted_resources, seconds=decimal_mark(f"{seconds:.1f}", lang),
+        )
+    )  # fmt: skip
     for rtype, n in result.counts.items():
         click.echo(f"  {rtype:26} {n:>9}")
-    where = f"written to {result.out_dir}" if kept else "the bundles' temporary folder was removed"
-    click.echo(f"validated by the R4 models: {result.validated}; {where}")
+    where = text("export.written", lang, path=result.out_dir) if kept else text("export.temp_removed", lang)
+    click.echo(text("export.validated", lang, validated=result.validated, where=where))
 
 
 def _notice(key: str, /, **params: object) -> None:
@@ -149,6 +156,8 @@ def push(partner: str, out_dir: Path | None, url: str | None, validate: str, db_
         engine.dispose()
     _summary(result.export, time.perf_counter() - start, kept=out_dir is not None)
     click.echo(
-        f"pushed to {p.base_url}: {result.sent} bundles sent, {result.skipped} already acknowledged, "
-        f"{result.attempts} requests"
-    )
+        text(
+            "push.summary", current_lang(), url=p.base_url, sent=result.sent, skipped=result.skipped,
+            attempts=result.attempts,
+        )
+    )  # fmt: skip
