@@ -143,7 +143,7 @@ def quality(
             result = publish_run(engine, publish, decided_by=who, note=note, wait=wait, docs_dir=out)
             click.echo(text("quality.published", lang, run=publish, who=who))
             print_quality(result.quality, lang, click.echo)
-            page = write_page(engine, publish, pages_dir or paths.pages or default_pages_dir(url), lang)
+            page = write_page(engine, publish, pages_dir or paths.pages or default_pages_dir(url), lang, db_url)
             click.echo(text("run.page", lang, path=printable(page)))
         else:
             _check_now(engine, out, lang)

@@ -147,23 +147,23 @@ def run(
         finally:
             progress.close()
     except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:  # the bulk paths use the drivers directly
-        run_id, page = _page_of_failed_run(engine, before, pages, lang)
+        run_id, page = _page_of_failed_run(engine, before, pages, lang, db_url)
         engine.dispose()
         error = DatabaseError(text("error.run_failed", lang, error=f"{exc.__class__.__name__}: {exc}"))
         error.__cause__ = exc  # the run log keeps the classes only: a driver's text may quote a row
         ops.failed(error, run_id=run_id, page=page)  # the on_failed hook
         raise error from exc
     except Exception as exc:
-        run_id, page = _page_of_failed_run(engine, before, pages, lang)
+        run_id, page = _page_of_failed_run(engine, before, pages, lang, db_url)
         engine.dispose()
         ops.failed(exc, run_id=run_id, page=page)
         raise
     try:
         print_summary(summary, lang, click.echo)
-        page = write_page(engine, summary.run_id, pages, lang)
+        page = write_page(engine, summary.run_id, pages, lang, db_url)
     finally:
         engine.dispose()
-    report_quality(summary, lang, page, ops)
+    report_quality(summary, lang, page, ops, db_url)
 
 
 def _operations(url: str, source: Path, logs: Path, lang: Lang) -> Operations:
@@ -179,21 +179,24 @@ def _operations(url: str, source: Path, logs: Path, lang: Lang) -> Operations:
     return ops
 
 
-def write_page(engine: Engine, run_id: int, pages: Path, lang: Lang) -> Path:
-    """Write the run's night page (etl.console) and return its path."""
+def write_page(engine: Engine, run_id: int, pages: Path, lang: Lang, db: str | None = None) -> Path:
+    """Write the run's night page (etl.console) and return its path; `db`: the --db the command was given,
+    repeated in the page's commands so that they work when copied."""
     from etl.console import write_night_page
 
     with engine.connect() as conn:
-        return write_night_page(conn, run_id, pages, lang)
+        return write_night_page(conn, run_id, pages, lang, db=db)
 
 
-def _page_of_failed_run(engine: Engine, before: int | None, pages: Path, lang: Lang) -> tuple[int | None, Path | None]:
+def _page_of_failed_run(
+    engine: Engine, before: int | None, pages: Path, lang: Lang, db: str | None
+) -> tuple[int | None, Path | None]:
     """The id and page of a run that failed after it was recorded (the failure itself is re-raised by the
     caller); (None, None) when the run never started or the database cannot be read."""
     try:
         run_id = latest_run_id(engine)
         if run_id is not None and run_id != before:
-            page = write_page(engine, run_id, pages, lang)
+            page = write_page(engine, run_id, pages, lang, db)
             click.echo(text("run.page", lang, path=printable(page)), err=True)
             return run_id, page
     except Exception:  # the run's own error is the one to report
@@ -215,9 +218,12 @@ def latest_run_id(engine: Engine) -> int | None:
         return None
 
 
-def report_quality(summary: RunSummary, lang: Lang, page: Path, ops: Operations | None = None) -> None:
+def report_quality(
+    summary: RunSummary, lang: Lang, page: Path, ops: Operations | None = None, db: str | None = None
+) -> None:
     """The checks' outcome and the night page's path; exit 1 (the gate) when a blocking check failed.
     `ops`: the run's log and hook, told the run's end before the page's path (the last line) is printed."""
+    from etl.console.night_page import db_argument
     from etl.console.summary import print_quality
 
     report = summary.quality
@@ -227,4 +233,4 @@ def report_quality(summary: RunSummary, lang: Lang, page: Path, ops: Operations 
         ops.completed(summary, page)  # the on_held hook of a held batch
     click.echo(text("run.page", lang, path=printable(page)))
     if report is not None and not report.success:
-        raise QualityGateError(text("run.held_error", lang, run=summary.run_id))
+        raise QualityGateError(text("run.held_error", lang, run=summary.run_id, db=db_argument(db)))

@@ -54,11 +54,13 @@ def show(ctx: click.Context, run_id: int, db_url: str | None) -> None:
     Example:
         hsct runs show 12
     """
+    from etl.console.night_page import db_argument
     from etl.console.runs import run_details
     from etl.db import resolve_url
 
     lang = current_lang()
-    url = resolve_url(db_url or (ctx.obj or {}).get("db_url"))
+    db = db_url or (ctx.obj or {}).get("db_url")
+    url = resolve_url(db)
     with reading(url) as conn:
         details = run_details(conn, run_id)
     if details is None:
@@ -78,7 +80,7 @@ def show(ctx: click.Context, run_id: int, db_url: str | None) -> None:
         for check in details.failed_checks:
             _failed_check(check, lang)
     if run.state == "held":
-        click.echo(text("console.runs.held_next", lang, run=run.run_id, folder=run.source_dir))
+        click.echo(text("console.runs.held_next", lang, run=run.run_id, folder=run.source_dir, db=db_argument(db)))
         if details.held_reason and not details.failed_checks:  # else the checks above are the reason, in `lang`
             click.echo(text("console.runs.held_reason", lang, reason=details.held_reason))
     elif details.decided_by and details.decided_by != "quality gate":

@@ -55,25 +55,32 @@ def page_path(out_dir: Path, run_id: int) -> Path:
     return out_dir / f"night-{run_id}.html"
 
 
-def write_night_page(conn: Connection, run_id: int, out_dir: Path, lang: Lang, docs_path: Path | None = None) -> Path:
+def write_night_page(
+    conn: Connection,
+    run_id: int,
+    out_dir: Path,
+    lang: Lang,
+    docs_path: Path | None = None,
+    db: str | None = None,
+) -> Path:
     """Write run `run_id`'s page into `out_dir` and return its path. `docs_path`: the Data Docs'
     index.html (default: the one the run's newest quality run recorded). Raises LookupError for an
     unknown run."""
     night = read_night(conn, run_id)
     out = page_path(out_dir, run_id)
-    html = _env.get_template(TEMPLATE).render(lang=lang, langs=LANGS, **_view(night, out_dir, docs_path))
+    html = _env.get_template(TEMPLATE).render(lang=lang, langs=LANGS, **_view(night, out_dir, docs_path, db))
     _write_private(out, html)
     return out
 
 
-def _view(night: Night, out_dir: Path, docs_path: Path | None) -> dict[str, Any]:
+def _view(night: Night, out_dir: Path, docs_path: Path | None, db: str | None) -> dict[str, Any]:
     run = night.run
     status = _status(run.status, run.batch)
     return {
         "run": run,
         "status": status,
         "gate": GATE,
-        "next_steps": _next_steps(night, status),
+        "next_steps": _next_steps(night, status, db),
         "files": night.files,
         "totals": {k: sum(getattr(f, k) for f in night.files) for k in COUNTS},
         "changes": night.changes,
@@ -91,12 +98,18 @@ def _status(run_status: str, batch: str | None) -> str:
     return batch or "unchecked"
 
 
-def _next_steps(night: Night, status: str) -> list[tuple[Bi, str | None]]:
+def db_argument(db: str | None) -> str:
+    """` --db VALUE` for a command to copy, when the night named its database with --db; else ''
+    ($HSCT_DATABASE_URL and hsct.toml still hold when the command is run again)."""
+    return f" --db {shlex.quote(db)}" if db else ""
+
+
+def _next_steps(night: Night, status: str, db: str | None) -> list[tuple[Bi, str | None]]:
     """What to do next: a sentence and, where one helps, the exact command."""
-    again = f"hsct run --source {shlex.quote(night.run.source_dir)}"
+    again = f"hsct run --source {shlex.quote(night.run.source_dir)}{db_argument(db)}"
     if status == "held":
         return [
-            (both("night.next.publish"), f"hsct quality --publish {night.run.run_id}"),
+            (both("night.next.publish"), f"hsct quality --publish {night.run.run_id}{db_argument(db)}"),
             (both("night.next.fix"), again),
         ]
     if status == "failed":

@@ -192,6 +192,22 @@ def test_the_published_night_shows_its_files_rejections_conflicts_and_warning(ni
     assert _commands(page) == [f"hsct run --source {nights.folders[1]}"]
 
 
+def test_the_commands_name_the_database_the_night_was_given(nights: Nights, tmp_path: Path) -> None:
+    """A night run with --db: the page's commands repeat it (quoted), so that copied elsewhere they act
+    on that database, not on a new hsct.db in the folder they are pasted in."""
+    engine = make_engine(nights.url)
+    try:
+        with engine.connect() as conn:
+            written = write_night_page(conn, 2, tmp_path, "en", db="/srv/registry db/hsct.db")
+    finally:
+        engine.dispose()
+    page = parse(written.read_text("utf-8"))
+    assert _commands(page) == [
+        "hsct quality --publish 2 --db '/srv/registry db/hsct.db'",
+        f"hsct run --source {nights.folders[2]} --db '/srv/registry db/hsct.db'",
+    ]
+
+
 def test_the_held_night_says_how_to_publish_it_or_fix_and_run_again(nights: Nights) -> None:
     page = _page(nights, 2)
     assert page.find("html").attrs["data-show"] == "en"
