@@ -17,6 +17,7 @@ from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
 from etl.harmonize.context import field_cells, parse_context, reject_too_long
 from etl.harmonize.identity import patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.parse import parse_field
+from etl.harmonize.parse_labs import LabValueResult
 from etl.harmonize.registry import REQUIRED_MISSING, _plain
 from etl.harmonize.vocab import Vocabulary
 
@@ -62,7 +63,13 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
     issues.add(test.values.isna() & test.errors.isna(), "test", REQUIRED_MISSING, "the test is empty")
     context["units"] = cells("unit")
     context["tests"] = test.values
-    value = parse("value")
+    value = parse_field(cells("value"), specs["value"], **context)
+    assert isinstance(value, LabValueResult), type(value)
+    # a unit no mapping knows (or none, or one unfit for the test) is the Unit cell's fault, not the
+    # Result's: quarantined on the Unit column with the unit as written (a file without a Unit column: Result)
+    on_unit = value.fields.eq("unit") & ("unit" in columns.labels)
+    issues.add(value.errors.notna() & ~on_unit, "value", value.errors, value.messages)
+    issues.add(on_unit, "unit", value.errors, value.messages)
     empty = value.values.isna() & value.code.isna() & value.errors.isna()
     issues.add(empty, "value", REQUIRED_MISSING, "the result is empty")
 

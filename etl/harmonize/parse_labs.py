@@ -28,14 +28,20 @@ from etl.harmonize.result import (
 )
 from etl.harmonize.vocab import Vocabulary, load_vocabulary, lookup, not_recorded_mask
 
+# the reasons that are about the unit cell, not the result cell: the quarantine names the Unit column
+UNIT_REASONS = frozenset({UNMAPPED_UNIT, MISSING_UNIT, UNIT_MISMATCH})
+
 
 @dataclass
 class LabValueResult(ParseResult):
-    """`values`: the number in `unit` (Float64); `comparator`; `code` (coded results); `unit` (UCUM)."""
+    """`values`: the number in `unit` (Float64); `comparator`; `code` (coded results); `unit` (UCUM);
+    `fields`: per rejected row, the field whose cell the reason is about (`value`, or `unit` for
+    `UNIT_REASONS`), None where parsed."""
 
     comparator: pd.Series
     code: pd.Series
     unit: pd.Series
+    fields: pd.Series
 
 
 def test_results(vocab: Vocabulary) -> dict[str, dict[str, str]]:
@@ -120,11 +126,19 @@ def parse_lab_value(
     fail(numeric & (value < 0), NUMBER_OUT_OF_RANGE, "a negative result")
     fail(numeric & (canonical == "%") & (value > 100), PERCENT_OUT_OF_RANGE, "a percentage over 100")
     ok = errors.isna()
+    cleaned = clean_errors(errors)
     return LabValueResult(
         values=value.where(ok & numeric).astype("Float64"),
-        errors=clean_errors(errors),
+        errors=cleaned,
         messages=clean_errors(messages),
         comparator=number.comparator.where(ok & numeric).astype("string"),
         code=code.where(ok),
         unit=canonical.where(ok & numeric & value.notna()).astype("string"),
+        fields=error_fields(cleaned),
     )
+
+
+def error_fields(errors: pd.Series) -> pd.Series:
+    """Per row, the field whose cell a reason is about: `unit` for `UNIT_REASONS`, else `value`."""
+    about = errors.map(lambda reason: None if reason is None else "unit" if reason in UNIT_REASONS else "value")
+    return about.astype(object).where(errors.notna(), None)
