@@ -67,23 +67,39 @@ def quarantine(
 
 
 @click.command("conflicts")
-@click.option("--run", "run_id", type=int, default=None, help="Only the conflicts between rows of this run's files.")
+@click.option("--run", "run_id", type=int, default=None, help="The run (default: the newest published one).")
 @click.option("--patient", default=None, metavar="CODE", help="Only this patient (a registry code, any spelling).")
 @db_option
 def conflicts(run_id: int | None, patient: str | None, db_url: str | None) -> None:
-    """The merge conflicts: a field on which the two registry feeds disagreed, both values with their
-    file and row, the value kept and why.
+    """The merge conflicts of a run: a field on which the two registry feeds disagreed, both cells as
+    written (the merged value in brackets where it reads otherwise) with their file and row, the value
+    kept and why. Each conflict is listed once.
+
+    A run's conflicts are those its merge found between the rows of the files it read, as its summary
+    counts them, whichever run stored them first. Without --run: the newest published run, whose merge
+    the registry holds. A held run's merge was rolled back: its conflicts are recorded when it is
+    published, and until then only those an earlier run recorded for the same rows are listed.
 
     \b
     Example:
         hsct conflicts --patient ТГСК-2019-014
+        hsct conflicts --run 12
     """
     from etl.console.runs import conflicts as find
+    from etl.console.runs import conflicts_run, runs_by_id
 
     lang = current_lang()
     with reading(db_url) as conn:
-        found = find(conn, run_id, patient)
-    click.echo(text("console.conflicts.title", lang, count=len(found)))
+        run = run_id if run_id is not None else conflicts_run(conn)
+        if run is None:
+            raise HsctError(text("error.no_runs", lang), exit_code=EXIT_NOT_FOUND)
+        line = runs_by_id(conn, [run])
+        if not line:
+            raise HsctError(text("error.no_such_run", lang, run=run), exit_code=EXIT_NOT_FOUND)
+        found = find(conn, run, patient)
+    click.echo(text("console.conflicts.title", lang, run=run, count=len(found)))
+    if line[0].state == "held":
+        click.echo(text("console.conflicts.held", lang, run=run))
     for c in found:
         click.echo(
             text(
@@ -91,13 +107,18 @@ def conflicts(run_id: int | None, patient: str | None, db_url: str | None) -> No
                 lang,
                 patient=c.patient,
                 field=c.field,
-                kept=c.kept_value,
+                kept=_as_written(c.kept_value, c.kept_merged),
                 kept_at=c.kept_at,
-                discarded=c.discarded_value,
+                discarded=_as_written(c.discarded_value, c.discarded_merged),
                 discarded_at=c.discarded_at,
                 reason=_reason(c.reason, lang),
             )
         )
+
+
+def _as_written(cell: str | None, merged: str | None) -> str:
+    """The cell as written, the merged value (a concept key, an ISO date) after it in brackets."""
+    return f"{cell} [{merged}]" if merged is not None else str(cell)
 
 
 NEWER_EDIT = re.compile(r"^newer edit wins \((?P<kept>.*) over (?P<discarded>.*)\)$")

@@ -72,7 +72,7 @@ def test_xlsx_needs_an_output_file(two_runs: str) -> None:
 def test_conflicts_by_patient_and_run(two_runs: str) -> None:
     out = hsct("--lang", "en", "conflicts", "--patient", "HSCT-2019-0014", "--db", two_runs)
     assert "2 merge conflicts" in out
-    assert "ТГСК-2019-014 agvhd_grade: kept '3' (registry_en_20240101.csv:2), discarded '2'" in out
+    assert "ТГСК-2019-014 agvhd_grade: kept 'III [3]' (registry_en_20240101.csv:2), discarded 'II [2]'" in out
     assert "the newer edit wins" in out
     assert "0 merge conflicts" in hsct("--lang", "en", "conflicts", "--patient", "ТГСК-2020-001", "--db", two_runs)
     assert "2 merge conflicts" in hsct("--lang", "en", "conflicts", "--run", "1", "--db", two_runs)

@@ -224,13 +224,15 @@ def test_from_a_held_night_to_a_published_one_in_russian(
 
     # hsct conflicts: where the two registry feeds disagreed, both values, which won and why.
     stdout, _ = ru("conflicts", "--run", "2")
-    title, *conflicts = stdout.splitlines()
-    assert title == f"конфликтов слияния: {len(conflicts)}" and conflicts
+    title, held, *conflicts = stdout.splitlines()
+    assert title == f"запуск 2: конфликтов слияния — {len(conflicts)}" and conflicts
+    assert held == msg("console.conflicts.held", "ru", run=2)  # listed: those run 1 recorded for the same rows
     assert all("оставлено «" in c and "отброшено «" in c for c in conflicts)
     assert all("побеждает более поздняя правка" in c or "время правки не указано" in c for c in conflicts)
     first = conflicts[0].split()[0]
-    stdout, _ = ru("conflicts", "--patient", first)
-    assert stdout.splitlines()[1:] == [c for c in conflicts if c.split()[0] == first]
+    stdout, _ = ru("conflicts", "--patient", first)  # the newest published run: 1, whose rows night 2 read again
+    title, *lines = stdout.splitlines()
+    assert title.startswith("запуск 1: ") and lines == [c for c in conflicts if c.split()[0] == first]
 
     # hsct lineage --patient: the registry row of the patient whose result was rejected (published data).
     stdout, _ = ru("lineage", "transplant.hsct_date", "--patient", patient)
