@@ -62,7 +62,9 @@ def quarantine(
             click.echo(text(none, lang, run=run))
             return
         if fmt == "table":
-            click.echo(text("console.quarantine.title", lang, run=run, rows=len(found)))
+            rows = len({(r.file_id, r.sheet, r.row) for r in found})  # a row failing twice is one row, as runs count
+            title = "console.quarantine.title" if rows == len(found) else "console.quarantine.title_reasons"
+            click.echo(text(title, lang, run=run, rows=rows, reasons=len(found)))
         click.echo(body, nl=False)
 
 
