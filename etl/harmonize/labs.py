@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from etl.extract import ROW_NUMBER, RawTable
-from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
+from etl.harmonize.columns import ROW_ISSUE_REASONS, ColumnMap, IssueCollector, map_columns
 from etl.harmonize.context import field_cells, parse_context, reject_too_long
 from etl.harmonize.identity import patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.parse import parse_field
@@ -30,8 +30,10 @@ class LabRows:
     records: pd.DataFrame  # LabRecord fields + row_number: categories, datetime64 dates, float values
     issues: pd.DataFrame
     columns: ColumnMap
-    # (patient_key, test, result_date) named by rows rejected for another cell: results stored under
-    # that name are kept, not deleted, on a night whose files name them only in rejected rows
+    # (patient_key, test, result_date) of every rejected row, each part missing (NaN) where the row
+    # does not tell it: the cell could not be read or was rejected, or the row itself was read wrong.
+    # A stored result such a row could be (every part it tells matches) is kept, not deleted
+    # (etl.load.labs): the night never deletes what it could not read.
     rejected_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NAME_FIELDS))
 
 
@@ -89,8 +91,28 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
     reject_too_long(out, issues)
     rejected = out["row_number"].isin(issues.bad_rows())
     good = out[~rejected].reset_index(drop=True)
-    named = out.loc[rejected, NAME_FIELDS].dropna().astype({"patient_key": str, "test": str})
-    return LabRows(good, issues.frame(), columns, named.drop_duplicates().reset_index(drop=True))
+    found = issues.frame()
+    named = _rejected_names(out[rejected], found, {f: columns.header(table, s) for f, s in NAME_SOURCES.items()})
+    return LabRows(good, found, columns, named)
+
+
+NAME_SOURCES = {"patient_key": "registry_code", "test": "test", "result_date": "result_date"}
+ROW_REASONS = frozenset(ROW_ISSUE_REASONS.values())  # the row was read wrong: none of its cells is sure
+
+
+def _rejected_names(rejected: pd.DataFrame, issues: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    """The rejected rows' (patient_key, test, result_date), a part missing where the row does not tell
+    it: unparsed, rejected on its own column, or the whole row read wrong (a ragged row, say)."""
+    named = rejected[NAME_FIELDS].astype(object)
+    named = named.where(named.notna(), None)
+    on_row = issues["reason_code"].isin(ROW_REASONS) & issues["column_name"].fillna("").eq("")
+    whole = set(issues.loc[on_row, "row_number"].astype(int))
+    for name, header in headers.items():
+        bad = set(issues.loc[issues["column_name"].eq(header), "row_number"].astype(int)) if header else set()
+        named.loc[rejected["row_number"].isin(bad | whole).to_numpy(), name] = None
+    named["patient_key"] = named["patient_key"].map(lambda v: None if v is None else str(v))
+    named["test"] = named["test"].map(lambda v: None if v is None else str(v))
+    return named.drop_duplicates().reset_index(drop=True)
 
 
 def _few(values: pd.Series) -> pd.Series:

@@ -3,9 +3,14 @@
 Two exceptions keep stored results a night's files do not carry: a night whose
 lab files could not all be read, or of which one yields no usable row (a file
 refused, unreadable, header-only, or every row rejected), deletes no result
-(`complete` False); and results whose patient, test and date tonight's files
-name only in rejected rows are kept as they were (`kept_names`), as a patient
-whose registry rows were all rejected keeps what was loaded before.
+(`complete` False); and a stored result that a row rejected tonight could be is
+kept as it was (`kept_names`), as a patient whose registry rows were all rejected
+keeps what was loaded before. "Could be": every part of the result's key the row
+tells (patient, test, date) matches; a part it does not tell — a cell unreadable
+or rejected, a code naming no patient, a row read wrong — matches any. A typo in
+a date thus keeps every stored result of that patient and test, and a row that
+tells nothing of its key keeps every result: the night never deletes what it
+could not read (the run summary says how many were kept).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable
 
 import pandas as pd
 from pandas.api.types import union_categoricals
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from etl.load.sync import SyncResult, sync_table
 from schemas.tables import LabResult, Person, Transplant
@@ -80,11 +85,13 @@ def load_labs(
     kept_names: pd.DataFrame | None = None,
 ) -> SyncResult:
     """Make lab_result hold exactly these results (ids stable for results seen before), but for the
-    exceptions of the module docstring. `kept_names`: patient_key, test, result_date of rejected rows."""
+    exceptions of the module docstring. `kept_names`: patient_key, test, result_date of rejected rows
+    (None where the row does not tell it)."""
     rows = build_lab_rows(labs) if len(labs) else pd.DataFrame(columns=[*LAB_KEY, "raw_row_id"])
-    if rows.empty and not complete:
-        return SyncResult(0, 0, 0)
-    keep = _named_only_by_rejected(conn, rows, kept_names) if complete else None
+    if rows.empty and not complete:  # nothing to load, nothing to delete: the results held stay
+        held = conn.execute(select(func.count()).select_from(LabResult.__table__)).scalar()
+        return SyncResult(0, 0, 0, stored=int(held or 0))
+    keep = _could_be_rejected(conn, kept_names) if complete else None
     return sync_table(
         conn,
         LabResult.__table__,
@@ -99,24 +106,54 @@ def load_labs(
     )
 
 
-def _name_keys(patient_ids: pd.Series, test_ids: pd.Series, dates: pd.Series) -> pd.Series:
-    day = pd.to_datetime(dates).dt.strftime("%Y-%m-%d")
-    return patient_ids.astype("Int64").astype(str) + "|" + test_ids.astype(str) + "|" + day
-
-
-def _named_only_by_rejected(
-    conn: Connection, rows: pd.DataFrame, kept_names: pd.DataFrame | None
-) -> Callable[[pd.DataFrame], pd.Series] | None:
-    """The mask of stored results whose (patient, test, date) only rejected rows name tonight."""
+def _could_be_rejected(conn: Connection, kept_names: pd.DataFrame | None) -> Callable[[pd.DataFrame], pd.Series] | None:
+    """The mask of stored results a rejected row could be: every part of the key (patient, test,
+    date) the row tells matches. A part it does not tell (missing) matches any; so does a patient code
+    that names no stored patient (a mistyped code may be any patient's)."""
     if kept_names is None or kept_names.empty:
         return None
-    named = attach_patients(conn, kept_names.astype({"patient_key": str}))
-    named = named[named["patient_id"].notna()]
-    if named.empty:
-        return None
-    names = set(_name_keys(named["patient_id"], "lab_test/" + named["test"].astype(str), named["result_date"]))
-    if len(rows):
-        names -= set(_name_keys(rows["patient_id"], rows["test_id"], rows["result_date"]))
-    if not names:
-        return None
-    return lambda stored: _name_keys(stored["patient_id"], stored["test_id"], stored["result_date"]).isin(names)
+    names = kept_names.reset_index(drop=True).astype(object)
+    names = names.where(names.notna(), None)
+    codes = names["patient_key"].dropna().astype(str).drop_duplicates()
+    known = attach_patients(conn, pd.DataFrame({"patient_key": codes})) if len(codes) else pd.DataFrame()
+    ids = {} if known.empty else dict(zip(known["patient_key"], known["patient_id"], strict=True))
+    parts = pd.DataFrame(
+        {
+            "patient": names["patient_key"].map(lambda k: _id_text(ids.get(str(k))) if k is not None else None),
+            "test": names["test"].map(lambda t: None if t is None else f"lab_test/{t}"),
+            "date": names["result_date"].map(lambda d: None if d is None else pd.Timestamp(d).strftime("%Y-%m-%d")),
+        }
+    )
+    patterns: dict[tuple[str, ...], set[str]] = {}  # the parts a row tells -> their values, joined
+    for row in parts.drop_duplicates().itertuples(index=False):
+        told = [(c, v) for c, v in zip(parts.columns, row, strict=True) if v is not None]
+        if not told:  # a row that tells nothing of its key could be any result
+            return lambda stored: pd.Series(True, index=stored.index)
+        patterns.setdefault(tuple(c for c, _ in told), set()).add("|".join(str(v) for _, v in told))
+
+    def keep(stored: pd.DataFrame) -> pd.Series:
+        own = pd.DataFrame(
+            {
+                "patient": pd.to_numeric(stored["patient_id"]).astype("Int64").astype(str),
+                "test": stored["test_id"].astype(str),
+                "date": pd.to_datetime(stored["result_date"]).dt.strftime("%Y-%m-%d"),
+            },
+            index=stored.index,
+        )
+        mask = pd.Series(False, index=stored.index)
+        for columns, values in patterns.items():
+            mask |= _joined(own, list(columns)).isin(values)
+        return mask
+
+    return keep
+
+
+def _id_text(patient_id: object) -> str | None:
+    return None if patient_id is None or pd.isna(patient_id) else str(int(patient_id))  # type: ignore[arg-type]
+
+
+def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    out = frame[columns[0]].astype(str)
+    for column in columns[1:]:
+        out = out + "|" + frame[column].astype(str)
+    return out

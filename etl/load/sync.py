@@ -46,6 +46,7 @@ class SyncResult:
     stored: int = 0  # rows in scope before the sync
     deleted_scope: frozenset[int] = field(default_factory=frozenset)  # scope ids that lost a row
     deleted_rows: pd.DataFrame | None = None  # the natural keys of the rows deleted
+    kept: int = 0  # rows `wanted` lacks that `keep` saved from deletion
 
 
 def canonical(s: pd.Series, coltype: object) -> pd.Series:
@@ -113,6 +114,7 @@ def sync_table(
 
     is_new = ~wanted_keys.isin(set(stored_keys))
     gone = stored[~stored_keys.isin(set(wanted_keys))] if delete else stored.iloc[:0]
+    lacking = len(gone)
     if keep is not None and not gone.empty:
         gone = gone[~keep(gone).to_numpy(dtype=bool)]
     new_rows = wanted[is_new].copy()
@@ -145,7 +147,14 @@ def sync_table(
     inserted = bulk_insert(conn, table, new_rows)
     deleted_scope = frozenset(gone[scope_column].astype(int).tolist())
     return SyncResult(
-        inserted, len(updates), len(gone), frozenset(changed_scope), len(stored), deleted_scope, gone[key].copy()
+        inserted,
+        len(updates),
+        len(gone),
+        frozenset(changed_scope),
+        len(stored),
+        deleted_scope,
+        gone[key].copy(),
+        kept=lacking - len(gone),
     )
 
 

@@ -51,7 +51,7 @@ from etl.load.concepts import sync_concepts
 from etl.load.labs import attach_patients, load_labs, stack_labs
 from etl.load.patients import load_patients
 from etl.load.raw import store_raw
-from etl.load.sync import stored_all_max
+from etl.load.sync import SyncResult, stored_all_max
 from etl.messages import Say, silent
 from etl.quality import GATE, QualityCheck, QualityReport, record_publication, store_report
 from etl.quality.catalog import read_checks
@@ -61,6 +61,7 @@ from etl.run.memory import release_memory
 from etl.run.prepare import Prepared, PreparedFile, harmonize_table, prepare_pool, release_cells
 from etl.run.runlog import StageMarks, log
 from schemas.tables import (
+    LabResult,
     MergeConflict,
     Patient,
     Person,
@@ -335,6 +336,9 @@ def load_lab_results(conn: Connection, run_id: int, work: list[_FileWork], summa
         for item in labs:
             item.records = None
         release_memory()
+    elif _cascaded(summary):  # no lab file tonight, but the deleted patients took their results along
+        held = int(conn.execute(select(func.count()).select_from(LabResult.__table__)).scalar() or 0)
+        summary.changes["lab_result"] = _lab_change(summary, SyncResult(0, 0, 0, stored=held), [])
 
 
 def account(conn: Connection, run_id: int, work: list[_FileWork], *, record_files: bool = True) -> None:
@@ -587,6 +591,11 @@ def _load_labs(
                 }
             )
         )
+        if not unknown.empty:  # a code naming nobody may be any patient's, mistyped: see etl.load.labs
+            item.rejected_names = pd.concat(
+                [_drop_empty(item.rejected_names), unknown[["patient_key", "test", "result_date"]].astype(object)],
+                ignore_index=True,
+            )
         known = records[records["patient_id"].notna()]
         if known.empty:
             complete = False
@@ -599,14 +608,34 @@ def _load_labs(
     stacked = stack_labs(frames) if frames else pd.DataFrame()
     result = load_labs(conn, stacked, run_id, complete=complete, kept_names=kept)
     _mark_patients(conn, sorted(result.deleted_scope), run_id)
-    summary.changes["lab_result"] = TableChange(
+    if result.kept:
+        summary.notes.append(("run.note.lab_results_kept", {"n": result.kept}))
+    summary.changes["lab_result"] = _lab_change(summary, result, _deleted_results(conn, result.deleted_rows))
+
+
+def _cascaded(summary: RunSummary) -> int:
+    """The lab results the night's deleted patients took with them (deleted before the labs load)."""
+    patients = summary.changes.get("patient")
+    return patients.cascaded if patients is not None else 0
+
+
+def _lab_change(summary: RunSummary, result: SyncResult, detail: list[str]) -> TableChange:
+    """What the night changed in lab_result: the results held before the night (the deleted patients'
+    included, whose results went before the labs were loaded) and every result deleted, theirs too,
+    whichever path loads the batch (the nightly run or the publication of a held one)."""
+    cascaded = _cascaded(summary)
+    return TableChange(
         "lab_result",
-        stored_before=result.stored,
+        stored_before=result.stored + cascaded,
         inserted=result.inserted,
         updated=result.updated,
-        deleted=result.deleted,
-        deleted_detail=_deleted_results(conn, result.deleted_rows),
+        deleted=result.deleted + cascaded,
+        deleted_detail=detail,
     )
+
+
+def _drop_empty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if frame is None or frame.empty else frame
 
 
 def _mark_patients(conn: Connection, patient_ids: list[int], run_id: int) -> None:
