@@ -222,6 +222,12 @@ class RunChange(Base):
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
+    cascaded: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        comment="lab_result: of `deleted`, those deleted with their patient (guarded as patients)",
+    )
     deleted_keys: Mapped[str | None] = mapped_column(Text, comment="patient: keys deleted, one a line")
     inserted_keys: Mapped[str | None] = mapped_column(Text, comment="patient: keys inserted, one a line")
 

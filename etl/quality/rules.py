@@ -156,9 +156,11 @@ def _deletions(table_name: str) -> Transform:
     """The deletion guard of one table: one row (when the run changed it) with `within_limit`."""
 
     def frame(conn: Connection, run_id: int | None) -> pd.DataFrame:
+        # the lab results that went with deleted patients are guarded with the patients (hsct.toml), not here
         df = _read(
             conn,
-            "SELECT table_name, stored_before, deleted FROM run_change WHERE run_id = :run_id AND table_name = :name",
+            "SELECT table_name, stored_before - cascaded AS stored_before, deleted - cascaded AS deleted "
+            "FROM run_change WHERE run_id = :run_id AND table_name = :name",
             run_id=-1 if run_id is None else run_id,
             name=table_name,
         )

@@ -107,7 +107,7 @@ class TableChange:
     deleted_keys: tuple[str, ...] = ()
     inserted_keys: tuple[str, ...] = ()
     deleted_detail: list[str] = field(default_factory=list)  # lab results deleted, per patient key
-    cascaded: int = 0  # patients: their lab results, deleted with them (guarded as the patients are)
+    cascaded: int = 0  # lab results deleted with their patients (patient: counted; lab_result: part of `deleted`)
 
 
 @dataclass
@@ -631,6 +631,7 @@ def _lab_change(summary: RunSummary, result: SyncResult, detail: list[str]) -> T
         updated=result.updated,
         deleted=result.deleted + cascaded,
         deleted_detail=detail,
+        cascaded=cascaded,
     )
 
 
@@ -671,6 +672,7 @@ def record_changes(conn: Connection, run_id: int, summary: RunSummary) -> None:
             "inserted": c.inserted,
             "updated": c.updated,
             "deleted": c.deleted,
+            "cascaded": c.cascaded if c.table_name == "lab_result" else 0,
             "deleted_keys": "\n".join(c.deleted_keys) or None,
             "inserted_keys": "\n".join(c.inserted_keys) or None,
         }

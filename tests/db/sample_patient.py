@@ -70,6 +70,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "inserted": 1,
             "updated": 0,
             "deleted": 0,
+            "cascaded": 0,
             "deleted_keys": None,
             "inserted_keys": "2019-014",
         }
