@@ -27,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
+from etl import language_switch
 from etl.console.night_data import PERSONAL_FIELDS, Night, read_night
 from etl.messages import LANGS, Lang, both, catalogue, decimal_mark, text
 
@@ -39,6 +40,7 @@ Bi = dict[Lang, str]
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=StrictUndefined)
 _env.globals["both"] = both
+_env.globals["language_switch"] = language_switch.script
 _env.filters["n"] = lambda value: f"{value:,}".replace(",", "\u202f")  # 1 272 354: one way in both languages
 _env.filters["when"] = lambda value: "" if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
 

@@ -12,7 +12,6 @@ PNG per language (etl.report.figures), each shown in its own view.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from etl import language_switch
 from etl.analysis.compare import DIFFERS, NOT_COMPUTABLE, REPRODUCED
 from etl.analysis.readings import Reading
 from etl.analysis.reproduce import Reproduction
@@ -80,26 +80,6 @@ ol.audit{padding-left:1.5em} ol.audit li{margin:.5em 0} .ids{font-size:.8em;colo
 .arith{font-size:.85em}
 @media print{.switch,nav{display:none}}
 """
-
-SCRIPT = """<script>
-(function () {
-  var titles = %s;
-  function show(lang) {
-    var root = document.documentElement;
-    root.setAttribute('data-show', lang);
-    root.setAttribute('lang', lang);
-    document.title = titles[lang];
-    document.querySelectorAll('.switch button').forEach(function (b) {
-      b.setAttribute('aria-pressed', b.getAttribute('data-lang') === lang ? 'true' : 'false');
-    });
-  }
-  document.querySelectorAll('.switch button').forEach(function (b) {
-    b.addEventListener('click', function () { show(b.getAttribute('data-lang')); });
-  });
-  if (location.hash === '#en' || location.hash === '#ru') { show(location.hash.slice(1)); }
-})();
-</script>"""
-
 
 @dataclass(frozen=True)
 class Applied:
@@ -490,7 +470,6 @@ def render_report(
         for lang in LANGS
     )
     nav = "".join(f'<a href="#{s}">{t("report.nav." + s)}</a>' for s in SECTIONS)
-    titles = json.dumps({lang: text("report.title", lang) for lang in LANGS}, ensure_ascii=False).replace("</", "<\\/")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="ru" data-show="ru"><head><meta charset="utf-8">',
@@ -515,7 +494,7 @@ def render_report(
         render_statistics(results),
         "</section>",
         f'<section id="audit"><h2>{t("report.nav.audit")}</h2>{render_audit(findings)}</section>',
-        SCRIPT % titles,
+        language_switch.script({lang: text("report.title", lang) for lang in LANGS}),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
