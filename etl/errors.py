@@ -18,15 +18,14 @@ An error is raised with its message key and parameters, `InputError.of("error.x"
 wherever it is raised: the error classes know no language and nothing of the command line. The
 message is rendered in English when the error is made (`str(exc)`, logs, library callers), and
 again in the command's language (`--lang`, $HSCT_LANG, hsct.toml, the locale) by the `hsct`
-group just before click prints it (`HsctError.render`, etl.cli). Code that knows its language
+group just before it prints it (`HsctError.render`, etl.cli). This module knows nothing of the
+command line: the `hsct` group turns an HsctError into click's exit (`etl.cli`). Code that knows its language
 may also raise with a message already rendered, `InputError(text("error.x", lang, ...))`.
 """
 
 from __future__ import annotations
 
 from typing import Self
-
-import click
 
 from etl.messages import Lang, Message
 
@@ -43,16 +42,22 @@ EXIT_NOT_FOUND = 12  # what was asked for does not exist (a run, a record, a pat
 EXIT_NOTHING_PUBLISHED = 13  # no published batch (or no patient) to export or report
 
 
-class HsctError(click.ClickException):
-    """An error the user can act on; the message says what to do next (module docstring: by key)."""
+class HsctError(Exception):
+    """An error the user can act on; the message says what to do next (module docstring: by key).
+
+    `message`: the text (English until `render` is called); `exit_code`: the process's exit status."""
 
     exit_code = EXIT_DATABASE
 
     def __init__(self, message: str | Message, exit_code: int | None = None) -> None:
         self.said = message if isinstance(message, Message) else None
-        super().__init__(message.render("en") if isinstance(message, Message) else message)
+        self.message = message.render("en") if isinstance(message, Message) else message
+        super().__init__(self.message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
 
     @classmethod
     def of(cls, key: str, /, exit_code: int | None = None, **params: object) -> Self:

@@ -49,9 +49,17 @@ class _Hsct(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         previous = os.umask(PRIVATE_UMASK)  # before any subcommand creates anything; restored for library callers
         try:
-            return super().invoke(ctx)
+            return self._invoke(ctx)
         except HsctError as exc:  # raised by message key below the command line: said in the command's language
             exc.render(_error_lang(ctx))
+            raise _exit_with(exc) from exc
+        finally:
+            os.umask(previous)
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HsctError:
             raise
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
@@ -61,9 +69,7 @@ class _Hsct(click.Group):
         except Exception as exc:
             unusable = _path_error(exc)
             if unusable is not None:  # a path the user gave (--out, --source …) cannot be used: not a bug
-                error = InputError.of("error.path", path=unusable.filename, reason=_os_reason(unusable))
-                error.render(_error_lang(ctx))
-                raise error from exc
+                raise InputError.of("error.path", path=unusable.filename, reason=_os_reason(unusable)) from exc
             if os.environ.get(DEBUG_VAR):
                 raise
             log = _write_traceback()
@@ -71,10 +77,14 @@ class _Hsct(click.Group):
                 "error.internal", EXIT_INTERNAL, error=f"{type(exc).__name__}: {printable(exc)[:300]}", log=log,
                 var=DEBUG_VAR,
             )  # fmt: skip
-            error.render(_error_lang(ctx))
             raise error from exc
-        finally:
-            os.umask(previous)
+
+
+def _exit_with(error: HsctError) -> click.ClickException:
+    """click's form of an error (printed as "Error: <message>", exit status `error.exit_code`)."""
+    shown = click.ClickException(error.message)
+    shown.exit_code = error.exit_code
+    return shown
 
 
 OS_REASONS = {  # errno -> message key; any other errno is said in the system's words

@@ -81,8 +81,8 @@ def test_a_held_lock_is_refused_in_russian(tmp_path: Path) -> None:
     error = refused.value
     assert str(error).startswith("another hsct run holds ") and "--wait" in str(error)  # English when made
     error.render("ru")
-    assert error.format_message().startswith(f"другой запуск hsct занял {tmp_path / 'hsct.db.lock'} (pid ")
-    assert "--wait" in error.format_message()
+    assert error.message.startswith(f"другой запуск hsct занял {tmp_path / 'hsct.db.lock'} (pid ")
+    assert "--wait" in error.message
 
 
 def test_an_error_by_key_keeps_its_english_text_until_rendered(tmp_path: Path) -> None:
