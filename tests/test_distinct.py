@@ -1,10 +1,10 @@
-"""etl.distinct.each_distinct: one conversion per distinct value, spread back in place."""
+"""etl.performance.each_distinct: one conversion per distinct value, spread back in place."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from etl.distinct import each_distinct
+from etl.performance import each_distinct
 
 
 def test_each_distinct_value_is_converted_once_and_missing_cells_get_missing() -> None:

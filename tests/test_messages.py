@@ -170,7 +170,7 @@ def _reason_codes() -> set[str]:
     from etl.harmonize.dedupe import DUPLICATE_CONFLICT
     from etl.harmonize.identity import INVALID_PATIENT_CODE, MISSING_PATIENT_CODE
     from etl.harmonize.registry import INVALID_RECORD, REQUIRED_MISSING
-    from etl.run.nightly import UNKNOWN_PATIENT, UNREADABLE_FILE
+    from etl.load import UNKNOWN_PATIENT, UNREADABLE_FILE
 
     codes = {*REASONS, *ROW_ISSUE_REASONS.values(), INCONSISTENT, VALUE_TOO_LONG, DUPLICATE_CONFLICT}
     codes |= {INVALID_PATIENT_CODE, MISSING_PATIENT_CODE, INVALID_RECORD, REQUIRED_MISSING}

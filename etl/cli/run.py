@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the pipeline's libraries load when the command runs, not fo
     from sqlalchemy import Engine
 
     from etl.run.hook import Operations
-    from etl.run.nightly import RunSummary
+    from etl.run.summary import RunSummary
 
 
 class _Progress:

@@ -14,9 +14,10 @@ from etl.display import printable
 from etl.messages import Lang, decimal_mark, text
 
 if TYPE_CHECKING:
+    from etl.load import FileSummary
     from etl.quality import QualityReport
     from etl.quality.runner import CheckResult
-    from etl.run.nightly import FileSummary, RunSummary
+    from etl.run.summary import RunSummary
 
 Echo = Callable[[str], object]
 COLUMNS = ("rows_in", "loaded", "merged", "quarantined")

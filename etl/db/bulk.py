@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
-from etl.distinct import each_distinct
+from etl.performance import each_distinct
 
 
 def _dialect_insert(conn: Connection, table: Table) -> Any:

@@ -36,11 +36,11 @@ from etl.extract.table import (
     choose_header,
     column_labels,
     frame_of_blocks,
-    gc_paused,
     header_names,
     is_blank,
     line_text,
 )
+from etl.performance import gc_paused
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from etl.distinct import each_distinct
 from etl.extract.model import ROW_NUMBER, HeaderRule, RowIssue
+from etl.performance import each_distinct
 
 Cell = str | None
 # How far below the top the header is looked for: the first of this many non-blank records that the
@@ -70,22 +68,6 @@ def column_labels(headers: Sequence[str], width: int) -> tuple[list[str], list[s
         seen[label] = i
         labels.append(label)
     return labels, warnings
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of cell lists are built.
-
-    They hold only strings, so no cycles arise; without the pause the collector
-    rescans them again and again and reading takes several times longer.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def cell_block(rows: list[list[Cell]], width: int) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Harmonize stage: raw feed cells -> canonical keys and typed values, through `mappings/`.
 
+    harmonize_table(table, vocab, today) -> RegistryRows | LabRows   the stage: one read table harmonized
     load_vocabulary(folder=MAPPINGS_DIR) -> Vocabulary     the indexed mapping files (cached)
     Vocabulary.header_index(feed).match(header) -> field | None
     lookup(values, domain) -> Lookup(keys, unmapped, notes, normalized)
@@ -12,6 +13,7 @@ Reason codes of rejected cells: `REASONS` (documented in mappings/README.md).
 """
 
 from etl.harmonize.check import check_mappings
+from etl.harmonize.labs import LabRows
 from etl.harmonize.normalize import compact, normalize_series, normalize_text
 from etl.harmonize.parse import (
     PARSERS,
@@ -38,6 +40,8 @@ from etl.harmonize.parse import (
     parse_percent,
     parse_text,
 )
+from etl.harmonize.registry import RegistryRows
+from etl.harmonize.table import harmonize_table
 from etl.harmonize.unmapped import UnmappedReport, find_unmapped
 from etl.harmonize.vocab import Lookup, MappingError, Vocabulary, load_vocabulary, lookup, not_recorded_mask
 
@@ -48,16 +52,19 @@ __all__ = [
     "ComparatorResult",
     "DayResult",
     "DoseListResult",
+    "LabRows",
     "LabValueResult",
     "Lookup",
     "MappingError",
     "MrdResult",
     "ParseResult",
+    "RegistryRows",
     "UnmappedReport",
     "Vocabulary",
     "check_mappings",
     "compact",
     "find_unmapped",
+    "harmonize_table",
     "load_vocabulary",
     "lookup",
     "normalize_series",

@@ -20,16 +20,16 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import String
 
-from etl.distinct import each_distinct
 from etl.extract import RawTable
 from etl.extract.feeds import feed_text
 from etl.harmonize.columns import ColumnMap, IssueCollector, repeated_cells
+from etl.harmonize.field_origin import read_field_origins
 from etl.harmonize.identity import patient_keys
 from etl.harmonize.parse import parse_field, parse_text
 from etl.harmonize.parse_dates import EXCEL_EPOCHS
 from etl.harmonize.parse_numbers import decimal_evidence
 from etl.harmonize.vocab import Vocabulary
-from etl.load.concepts import read_field_origins
+from etl.performance import each_distinct
 from schemas.records import CODED_FIELDS, CODED_LAB_FIELDS
 from schemas.tables import metadata
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import ValidationError
 
-from etl.distinct import each_distinct
 from etl.harmonize.origins import cell_groups
 from etl.harmonize.registry import explain, plain_records
+from etl.performance import each_distinct
 from schemas.records import PatientRecord
 
 RECORD_FIELDS = list(PatientRecord.model_fields)

@@ -27,7 +27,7 @@ import unicodedata
 
 import pandas as pd
 
-from etl.distinct import each_distinct
+from etl.performance import each_distinct
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")

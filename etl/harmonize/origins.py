@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from etl.load.concepts import read_field_origins
+from etl.harmonize.field_origin import read_field_origins
 from schemas.records import PatientRecord
 
 

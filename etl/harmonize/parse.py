@@ -12,8 +12,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype
 
 from etl.harmonize.parse_codes import CodeResult, MrdResult, parse_boolean, parse_code, parse_grade, parse_mrd
 from etl.harmonize.parse_dates import parse_date, parse_datetime
@@ -29,6 +29,7 @@ from etl.harmonize.parse_numbers import (
 )
 from etl.harmonize.result import REASONS, ParseResult, clean_errors
 from etl.harmonize.vocab import Vocabulary, not_recorded_mask
+from etl.performance import once_per_distinct
 
 
 def parse_text(values: pd.Series, *, vocab: Vocabulary | None = None) -> ParseResult:
@@ -92,21 +93,19 @@ def _by_distinct(values: pd.Series, parse: Callable[[pd.Series], ParseResult]) -
 
     For parsers whose result for a cell depends on that cell alone. A column of
     100,000 rows holds a few hundred dates or a handful of codes, and every
-    pass a parser makes (strip, match, look up) then runs over those only.
-    Text cells only (`factorize` would take 1, 1.0 and True for one value), and
-    only when the cells repeat enough to gain.
+    pass a parser makes (strip, match, look up) then runs over those only
+    (text cells only, and only when they repeat enough to gain: `once_per_distinct`).
     """
-    if len(values) < 2 or infer_dtype(values, skipna=True) not in ("string", "empty"):
-        return parse(values)
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    if len(distinct) > DISTINCT_SHARE * len(values):
-        return parse(values)
-    parsed = parse(pd.Series(distinct, dtype=object))
+    return once_per_distinct(values, parse, lambda parsed, rows: _spread(parsed, rows, values.index), DISTINCT_SHARE)
+
+
+def _spread(parsed: ParseResult, positions: np.ndarray, index: pd.Index) -> ParseResult:
+    """A parser's result for distinct values, taken back for every row (`positions`, labelled `index`)."""
     spread = {}
     for field in dataclasses.fields(parsed):
         column = getattr(parsed, field.name)
         if isinstance(column, pd.DataFrame | pd.Series):
-            spread[field.name] = column.iloc[codes].set_axis(values.index)
+            spread[field.name] = column.iloc[positions].set_axis(index)
         else:
             spread[field.name] = column
     return type(parsed)(**spread)

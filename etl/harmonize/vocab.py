@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.distinct import each_distinct
 from etl.harmonize.mapfiles import MappingFiles, Problem, ValueFile, read_mapping_files
 from etl.harmonize.normalize import compact, normalize_series, normalize_text
 from etl.paths import MAPPINGS_DIR
+from etl.performance import each_distinct
 
 PATIENT_CODE_FIELD = "registry_code"  # the field whose header identifies a feed file's header row
 

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from etl.db.bulk import upsert
+from etl.harmonize.field_origin import read_field_origins
 from etl.paths import MAPPINGS_DIR
 from schemas.tables import Concept, ConceptCoding, FieldOrigin
 
@@ -59,8 +60,3 @@ def sync_concepts(engine: Engine, folder: Path = MAPPINGS_DIR) -> int:
         origins = read_field_origins(folder)
         upsert(conn, FieldOrigin.__table__, origins.to_dict("records"), ["table_name", "column_name", "concept_id"])
     return len(rows)
-
-
-def read_field_origins(folder: Path = MAPPINGS_DIR) -> pd.DataFrame:
-    """mappings/field_origin.csv: which record and source field each harmonized column comes from."""
-    return pd.read_csv(folder / "field_origin.csv", dtype=str, keep_default_na=False, encoding="utf-8")

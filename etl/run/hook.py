@@ -33,7 +33,7 @@ from etl.run.runlog import RunLog, error_fields, log
 
 if TYPE_CHECKING:
     from etl.config import HookConfig
-    from etl.run.nightly import RunSummary
+    from etl.run.summary import RunSummary
 
 SUMMARY_VAR = "HSCT_RUN_SUMMARY"
 RUN_ID_VAR = "HSCT_RUN_ID"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from etl.load.concepts import read_concepts, read_field_origins
+from etl.harmonize.field_origin import read_field_origins
+from etl.load.concepts import read_concepts
 from schemas.records import LabRecord, PatientRecord
 from schemas.tables import metadata
 

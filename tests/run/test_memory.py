@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from etl.run import memory
+from etl.performance import memory
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from etl.errors import InputError
-from etl.extract import discover
+from etl.extract import ROW_NUMBER, discover
 from etl.harmonize.vocab import load_vocabulary
+from etl.performance import SpilledChunks, pool
 from etl.quality.catalog import read_checks
 from etl.run import prepare
 from etl.synth.generate import generate
@@ -30,13 +31,13 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _prepared(night: Path, workers: str, monkeypatch: pytest.MonkeyPatch) -> list[prepare.PreparedFile]:
     """The night's files prepared; cells a worker spilled to disk are read back (`spilled` set)
     while the pool, and so its temporary folder, is still there."""
-    monkeypatch.setenv(prepare.WORKERS_VAR, workers)
+    monkeypatch.setenv(pool.WORKERS_VAR, workers)
     files = discover(night)
     out = []
     with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
         for i in range(len(files)):
             got = get(i)
-            spilled = isinstance(got.cells, prepare.SpilledCells)
+            spilled = isinstance(got.cells, SpilledChunks)
             if spilled:
                 path = got.cells.path
                 got.cells = list(got.cells)
@@ -66,7 +67,7 @@ def test_several_workers_prepare_what_one_does(night: Path, monkeypatch: pytest.
         if a.code_cells is not None:
             pd.testing.assert_series_equal(a.code_cells, b.code_cells)
         pd.testing.assert_frame_equal(a.raw_part[1], b.raw_part[1])
-        assert list(b.table.rows.columns) == [prepare.ROW_NUMBER]  # only the row numbers came back
+        assert list(b.table.rows.columns) == [ROW_NUMBER]  # only the row numbers came back
         assert set(b.clock.seconds) == {span.stage for span in b.clock.spans} == {"read", "harmonize"}
         assert len({span.pid for span in b.clock.spans}) == 1  # one process read and harmonized the file
     assert {span.pid for p in several for span in p.clock.spans} - {os.getpid()}  # and workers did most
@@ -78,7 +79,7 @@ def test_the_prepared_files_leave_nothing_in_the_temporary_folder(
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     files = discover(night)
-    monkeypatch.setenv(prepare.WORKERS_VAR, "2")
+    monkeypatch.setenv(pool.WORKERS_VAR, "2")
     with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
         spills = list(tmp_path.glob("hsct-prepared-*"))
         assert len(spills) == 1
@@ -89,9 +90,9 @@ def test_the_prepared_files_leave_nothing_in_the_temporary_folder(
 
 @pytest.mark.parametrize("value", ["two", "0"])
 def test_a_wrong_worker_count_is_refused_with_the_variable_named(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(prepare.WORKERS_VAR, value)
-    with pytest.raises(InputError, match=prepare.WORKERS_VAR):
-        prepare.worker_count(3)
+    monkeypatch.setenv(pool.WORKERS_VAR, value)
+    with pytest.raises(InputError, match=pool.WORKERS_VAR):
+        pool.worker_count(3)
 
 
 def test_a_killed_runs_prepared_files_are_removed_by_the_next_run(
@@ -99,14 +100,14 @@ def test_a_killed_runs_prepared_files_are_removed_by_the_next_run(
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    stale = tmp_path / f"{prepare.SPILL_PREFIX}{int(gone.stdout)}-abc123"
-    running = tmp_path / f"{prepare.SPILL_PREFIX}{os.getpid()}-def456"  # a run still going
+    stale = tmp_path / f"{pool.SPILL_PREFIX}{int(gone.stdout)}-abc123"
+    running = tmp_path / f"{pool.SPILL_PREFIX}{os.getpid()}-def456"  # a run still going
     for folder in (stale, running):
         folder.mkdir()
         (folder / "0.pickle").write_bytes(b"cells of patients")
     other = tmp_path / "unrelated"
     other.mkdir()
-    monkeypatch.setenv(prepare.WORKERS_VAR, "2")
+    monkeypatch.setenv(pool.WORKERS_VAR, "2")
     files = discover(night)
     with prepare.prepare_pool(files, load_vocabulary(), None, read_checks()) as get:
         get(0)

@@ -1,5 +1,5 @@
 """A held night stores its lab files' raw rows again by reading the files again: only the very
-files the run read (etl.run.nightly._store_raw_again)."""
+files the run read (etl.load.store_raw_again)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from etl.errors import InputError
 from etl.extract import discover, read_file
 from etl.harmonize.vocab import load_vocabulary
-from etl.run.nightly import _store_raw_again, file_work
+from etl.load import night_file, store_raw_again
 
 LABS = "Код пациента;Дата;Анализ;Значение;Ед.\nТГСК-2019-001;01.02.2020;ANC;1,5;10^9/L\n"
 
@@ -19,7 +19,7 @@ def test_a_lab_file_changed_during_the_run_fails_it_naming_the_file(tmp_path: Pa
     path = tmp_path / "labs_20240101.csv"
     path.write_text(LABS, encoding="utf-8")
     (source,) = discover(tmp_path)
-    item = file_work(source, read_file(source), None)
+    item = night_file(source, read_file(source), None)
     path.write_text(LABS + "ТГСК-2019-002;01.02.2020;ANC;2,5;10^9/L\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"labs_20240101\.csv: the file changed while the run was going"):
-        _store_raw_again(None, item, load_vocabulary())  # type: ignore[arg-type]  # refused before any database work
+        store_raw_again(None, item, load_vocabulary())  # type: ignore[arg-type]  # refused before any database work

@@ -1,0 +1,33 @@
+"""What makes a large night fast, in one place: the stages call it, and know nothing of how it works.
+
+    each_distinct(values, convert) -> array      one conversion per distinct value, spread back
+    once_per_distinct(values, compute, take)      the same for a result of several columns
+    release_memory(collect=False)                 the allocator's free pages back to the system
+    gc_paused()                                   no cyclic collection while millions of cells are built
+    worker_count(tasks) -> int                    $HSCT_WORKERS, else the cores this process may use
+    spill_pool(workers, prefix) -> SpillPool      worker processes whose results wait in private files
+    SpilledChunks(path)                           chunks pickled into a file, read back one at a time
+
+Nothing here knows a feed, a field or a table: a domain module that needs speed
+calls these, and contains no `gc`, `malloc_trim`, pickling or process pool of its own.
+"""
+
+from etl.performance.distinct import each_distinct, once_per_distinct
+from etl.performance.memory import gc_paused, release_memory
+from etl.performance.pool import WORKERS_VAR, SpillPool, spill_pool, worker_count
+from etl.performance.spill import SpilledChunks, load_spilled, spill_chunks, spill_object
+
+__all__ = [
+    "WORKERS_VAR",
+    "SpillPool",
+    "SpilledChunks",
+    "each_distinct",
+    "gc_paused",
+    "load_spilled",
+    "once_per_distinct",
+    "release_memory",
+    "spill_chunks",
+    "spill_object",
+    "spill_pool",
+    "worker_count",
+]
