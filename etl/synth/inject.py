@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from etl.synth.files import csv_bytes, write_xlsx
 from etl.synth.messy import Mess
 from etl.synth.registry import headers, render
 from etl.synth.truth import write_csv
@@ -89,7 +90,6 @@ def render_bad(bad: Bad, m: Mess, header: list[str]) -> list[str]:
 
 def write_file_errors(out: Path, night: str, records: list[P], rng: np.random.Generator) -> list[dict[str, Any]]:
     """A registry_en file whose header has no patient code, and a truncated workbook."""
-    from etl.synth.night import csv_bytes, write_xlsx
 
     rows: list[dict[str, Any]] = []
     header = headers("en")

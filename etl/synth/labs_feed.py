@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from etl.synth.files import csv_bytes
 from etl.synth.messy import Mess
 
 P = dict[str, Any]
@@ -44,7 +45,6 @@ def write_labs(out: Path, night: str, patients: list[P], labs: list[P], rng: np.
     """Patients' labs go to the Russian or the English file by a coin; codes are in the file's language."""
     lang_of = {p["patient_key"]: ("ru" if rng.random() < 0.5 else "en") for p in patients}
     files = {"ru": (out / f"labs_{night}.csv", ";", "utf-8"), "en": (out / f"labs_{night}_2.csv", ",", "utf-8-sig")}
-    from etl.synth.night import csv_bytes  # local: night imports this module
 
     for lang, (path, delim, enc) in files.items():
         m = Mess(rng, lang)
