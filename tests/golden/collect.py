@@ -65,9 +65,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat()
+        stamp: dt.datetime = value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+        return stamp.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
@@ -122,15 +121,15 @@ class _Keys:
 def _plan(table: Table, keys: _Keys) -> list[tuple[str, str, dict[Any, str] | None]]:
     """(source column, output name, id -> key map or None) for each kept column, in the schema's order."""
     plan: list[tuple[str, str, dict[Any, str] | None]] = []
-    own = {"patient": "patient", "transplant": "transplant", "bridging_therapy": "bridging_therapy"}
+    own = {"patient": ("patient", keys.patient), "transplant": ("transplant", keys.transplant),
+           "bridging_therapy": ("therapy", keys.therapy)}  # fmt: skip
     for col in table.columns:
         targets = {fk.column.table.name for fk in col.foreign_keys}
         if RUN_COLUMNS_FK in targets:
             continue
         if col.primary_key and not targets and col.autoincrement is not False and len(table.primary_key) == 1:
             if table.name in own and col.type.python_type is int:
-                name, ids = keys.by_target(own[table.name])  # type: ignore[misc]  # always known here
-                plan.append((col.name, name, ids))
+                plan.append((col.name, *own[table.name]))
             elif col.type.python_type is int:
                 continue  # a surrogate id of its own: no meaning outside this database
             else:

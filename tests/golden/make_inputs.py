@@ -19,16 +19,41 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))
 
-from tests.scenarios.builders import HEADERS  # noqa: E402  (the feeds' headers as the hospital writes them)
+# The feeds' headers as the hospital systems write them (../shared/study/source-feeds.md), a copy of
+# their own: a change elsewhere must not change these inputs.
+# fmt: off
+HEADERS: dict[str, list[str]] = {
+    "registry_ru": [
+        "Код пациента", "ФИО", "Пол", "Дата рождения", "Диагноз", "Статус", "Экспрессия CD22, %",
+        "Терапия перед ТГСК", "Дата начала терапии", "Дозы ИнО, мг/м2", "Интратекально", "Ответ перед ТГСК",
+        "МОБ перед ТГСК", "Дата ТГСК", "Тип донора", "Источник трансплантата", "CD34+, ×10⁶/кг", "CD3+, ×10⁷/кг",
+        "Режим кондиционирования", "Профилактика РТПХ", "ИСТ", "Нейтрофилы ≤500", "Тромбоциты ≤20",
+        "Фебрильная нейтропения", "Сепсис", "Полинейропатия", "Мукозит, степень", "ССО до ТГСК", "Приживление",
+        "Тромбоциты >50", "Лимфоциты >0,3 на Д+30", "оРТПХ, степень", "ССО", "ТМА", "Инфекции до Д+100", "Рецидив",
+        "Дата рецидива", "Локализация рецидива", "Потеря HLA-гаплотипа", "ИДЛ", "Исход", "Дата последнего контакта",
+        "Причина смерти", "Изменено",
+    ],
+    "registry_en": [
+        "Patient ID", "Full name", "Sex", "Date of birth", "Diagnosis", "Disease status", "CD22 expression, %",
+        "Bridging therapy", "Therapy start date", "InO doses, mg/m2", "Intrathecal therapy", "Response before HSCT",
+        "MRD before HSCT", "HSCT date", "Donor type", "Graft source", "CD34+ x10^6/kg", "CD3+ x10^7/kg",
+        "Conditioning", "GVHD prophylaxis", "Immunosuppression", "Neutrophils <=500", "Platelets <=20",
+        "Febrile neutropenia", "Sepsis", "Polyneuropathy", "Mucositis grade", "SOS before HSCT", "Engraftment day",
+        "Platelet recovery >50", "Lymphocytes >0.3 at D+30", "Acute GVHD grade", "SOS", "TMA",
+        "Infection before D+100", "Relapse", "Relapse date", "Relapse site", "HLA loss", "DLI", "Vital status",
+        "Last contact date", "Cause of death", "Updated at",
+    ],
+    "labs_ru": ["Код пациента", "Дата", "Исследование", "Результат", "Ед."],
+    "labs_en": ["Patient ID", "Date", "Test", "Result", "Unit"],
+}
+# fmt: on
 
 Row = dict[str, Any]
 CREATED = dt.datetime(2024, 3, 1, 6, 0, 0)  # the workbook's fixed creation date (docProps/core.xml)

@@ -12,6 +12,7 @@ run (the PostgreSQL run of the same session then checks them); see README.md for
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -135,8 +136,8 @@ def test_registry_ru_workbook_and_csv_harmonize_alike() -> None:
 
 
 def _renamed(value: object) -> object:
-    text = compare.json.dumps(value, ensure_ascii=False)
-    return compare.json.loads(text.replace("registry_ru_20240301.csv", "registry_ru_20240301.xlsx"))
+    text = json.dumps(value, ensure_ascii=False)
+    return json.loads(text.replace("registry_ru_20240301.csv", "registry_ru_20240301.xlsx"))
 
 
 def test_a_changed_cell_or_resource_is_reported() -> None:
@@ -153,4 +154,4 @@ def test_a_changed_cell_or_resource_is_reported() -> None:
     patients[0]["gender"] = "unknown"
     found = compare.differences({"fhir/Patient.json": expected["fhir/Patient.json"]}, {"fhir/Patient.json": patients})
     assert found == [f"fhir/Patient.json[id={patients[0]['id']}].gender: expected "
-                     f"{compare.json.dumps(expected['fhir/Patient.json'][0]['gender'])}, got \"unknown\""]  # fmt: skip
+                     f"{json.dumps(expected['fhir/Patient.json'][0]['gender'])}, got \"unknown\""]  # fmt: skip
