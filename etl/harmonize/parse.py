@@ -18,15 +18,9 @@ import pandas as pd
 from etl.harmonize.parse_codes import CodeResult, MrdResult, parse_boolean, parse_code, parse_grade, parse_mrd
 from etl.harmonize.parse_dates import parse_date, parse_datetime
 from etl.harmonize.parse_days import DayResult, parse_day
+from etl.harmonize.parse_doses import DoseListResult, parse_dose_list
 from etl.harmonize.parse_labs import LabValueResult, parse_lab_value
-from etl.harmonize.parse_numbers import (
-    ComparatorResult,
-    DoseListResult,
-    parse_comparator,
-    parse_decimal,
-    parse_dose_list,
-    parse_percent,
-)
+from etl.harmonize.parse_numbers import ComparatorResult, parse_comparator, parse_decimal, parse_percent
 from etl.harmonize.result import REASONS, ParseResult, clean_errors
 from etl.harmonize.vocab import Vocabulary, not_recorded_mask
 from etl.performance import once_per_distinct

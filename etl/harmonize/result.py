@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl.performance import frame_per_distinct
+
 # Reason codes (documented in mappings/README.md); never reuse one for another meaning.
 INVALID_DATE = "invalid_date"
 INVALID_DATETIME = "invalid_datetime"
@@ -88,11 +90,7 @@ def by_unique(values: pd.Series, present: pd.Series, fn: Callable[[pd.Series], p
     the same index; use nullable dtypes (Int64, boolean, string) so that NA fits.
     """
     text = values[present].astype(str).str.strip()
-    uniques = pd.Series(pd.unique(text.to_numpy()), dtype=object)
-    table = fn(uniques)
-    positions = pd.Index(uniques).get_indexer(text)
-    taken = table.iloc[positions].set_axis(text.index)
-    return taken.reindex(values.index)
+    return frame_per_distinct(text, fn).reindex(values.index)
 
 
 def clean_errors(errors: pd.Series) -> pd.Series:

@@ -1,7 +1,8 @@
 """What makes a large night fast, in one place: the stages call it, and know nothing of how it works.
 
     each_distinct(values, convert) -> array      one conversion per distinct value, spread back
-    once_per_distinct(values, compute, take)      the same for a result of several columns
+    frame_per_distinct(values, compute) -> frame  the same for a frame of several columns per value
+    once_per_distinct(values, compute, take)      the same for any result, when the values repeat enough
     release_memory(collect=False)                 the allocator's free pages back to the system
     gc_paused()                                   no cyclic collection while millions of cells are built
     worker_count(tasks) -> int                    $HSCT_WORKERS, else the cores this process may use
@@ -12,7 +13,7 @@ Nothing here knows a feed, a field or a table: a domain module that needs speed
 calls these, and contains no `gc`, `malloc_trim`, pickling or process pool of its own.
 """
 
-from etl.performance.distinct import each_distinct, once_per_distinct
+from etl.performance.distinct import each_distinct, frame_per_distinct, once_per_distinct
 from etl.performance.memory import gc_paused, release_memory
 from etl.performance.pool import WORKERS_VAR, SpillPool, spill_pool, worker_count
 from etl.performance.spill import SpilledChunks, load_spilled, spill_chunks, spill_object
@@ -22,6 +23,7 @@ __all__ = [
     "SpillPool",
     "SpilledChunks",
     "each_distinct",
+    "frame_per_distinct",
     "gc_paused",
     "load_spilled",
     "once_per_distinct",

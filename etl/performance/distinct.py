@@ -53,3 +53,11 @@ def once_per_distinct(
     if len(distinct) > max_share * len(values):
         return compute(values)
     return take(compute(pd.Series(distinct, dtype=object)), positions)
+
+
+def frame_per_distinct(values: pd.Series, compute: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
+    """`compute`'s frame for the distinct values of `values` (no missing ones), taken back for every
+    row: `compute` gets the distinct values as an object Series with a RangeIndex, in order of first
+    appearance, and returns a frame on that index; the result is indexed like `values`."""
+    positions, distinct = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    return compute(pd.Series(distinct, dtype=object)).iloc[positions].set_axis(values.index)
