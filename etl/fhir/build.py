@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from etl.fhir.conformance.names import profile_url
 from etl.fhir.context import BuildContext
 from etl.fhir.mapping import Profile
 from etl.fhir.transforms import MERGING, TRANSFORMS
@@ -27,13 +28,14 @@ ABSTRED = {"system": SECURITY_SYSTEM, "code": "ABSTRED", "display": "abstracted"
 def security_meta(profile: Profile | None, ctx: BuildContext | None) -> dict[str, Any]:
     """`meta` of a resource: the security labels of what was done to it. PSEUDED on every resource
     (keyed pseudonyms; the registry keeps the key); ABSTRED where a date is sent in a coarser form:
-    the birth year (a `year` element), and every date of a partner given day offsets."""
+    the birth year (a `year` element), and every date of a partner given day offsets. `profile`: the
+    canonical of the profile's StructureDefinition in the conformance package (None: the ResearchStudy's)."""
     labels = [PSEUDED]
     if profile is not None and ctx is not None:
         transforms = {e.transform for e in profile.elements}
         if "year" in transforms or ("date" in transforms and not ctx.shift_dates):
             labels.append(ABSTRED)
-    return {"security": labels}
+    return {"profile": [profile_url(profile)], "security": labels}
 
 
 @dataclass
