@@ -9,6 +9,7 @@ from typing import Any, BinaryIO, Protocol
 import orjson
 
 from etl.errors import InputError
+from etl.fhir.conformance.stamp import bundle_meta, manifest_extension
 
 MAX_OBSERVATIONS = 50  # per transaction Bundle (as the CIBMTR reporting guide caps it)
 DELETED = "deleted"
@@ -92,6 +93,7 @@ def write_manifest(
         "output": [{"type": t, "url": f"{base}{name}", "count": n} for t, name, n in ordered if t != DELETED],
         "deleted": [{"type": "Bundle", "url": f"{base}{name}", "count": n} for t, name, n in ordered if t == DELETED],
         "error": [],
+        "extension": manifest_extension(),  # the conformance package's name and version
     }
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
 
@@ -112,7 +114,7 @@ class BundleWriter:
         return {"fullUrl": f"{self.base_url}/{t}/{i}", "resource": r, "request": {"method": "PUT", "url": f"{t}/{i}"}}
 
     def _bundle(self, name: str, entries: list[dict[str, Any]]) -> None:
-        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        bundle = {"resourceType": "Bundle", "meta": bundle_meta(), "type": "transaction", "entry": entries}
         (self.out / f"{name}.json").write_bytes(dumps(bundle))
 
     def study(self, resource: dict[str, Any]) -> None:
