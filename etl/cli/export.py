@@ -1,4 +1,5 @@
-"""`hsct export fhir` and `hsct export push`: the FHIR R4 export to partner centers."""
+"""`hsct export fhir`, `hsct export push` and `hsct export package`: the FHIR R4 export to partner centers
+and the conformance package it conforms to."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import click
 
 from etl.choices import VALIDATION_MODES
 from etl.cli.options import current_lang, db_option
-from etl.errors import DatabaseError
+from etl.errors import DatabaseError, InputError
 from etl.messages import decimal_mark, text
 
 if TYPE_CHECKING:  # etl.fhir loads fhir.resources, pandas and SQLAlchemy: when a command runs, not for its help
@@ -107,6 +108,35 @@ def fhir(out_dir: Path, fmt: str, partner: str, since: str | None, validate: str
     finally:
         engine.dispose()
     _summary(result, time.perf_counter() - start)
+
+
+@export.command("package")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
+@click.option("--unpacked", is_flag=True, help="Also write the package's files into OUT/package/.")
+def package(out_dir: Path, unpacked: bool) -> None:
+    """Write the partners' conformance package, a FHIR NPM package generated from mappings/:
+    the profiles every exported resource names in meta.profile, the local extensions, a
+    CodeSystem for every local code system (English and Russian), a ValueSet for every coded
+    element and a CapabilityStatement. Its version (0.1.0+<hash of the mapping files>) changes
+    whenever a mapping file does; the export's manifest.json and Bundles name it.
+
+    \b
+    Example:
+        hsct export package --out out/package --unpacked
+    """
+    from etl.fhir.conformance.npm import write_package
+    from etl.fhir.conformance.package import build_package
+    from etl.fhir.mapping import MappingError
+
+    try:
+        built = build_package()
+    except (MappingError, KeyError, ValueError) as exc:
+        raise InputError.of("error.mappings_broken", error=exc) from exc
+    path = write_package(built, out_dir, unpacked=unpacked)
+    lang = current_lang()
+    click.echo(text("export.package.written", lang, name=built.name, version=built.version, path=path))
+    if unpacked:
+        click.echo(text("export.package.unpacked", lang, path=out_dir / "package"))
 
 
 @export.command("push")
