@@ -88,10 +88,16 @@ def content_hash(folder: Path = MAPPINGS_DIR) -> str:
     return digest.hexdigest()
 
 
-@cache
-def package_version(folder: Path = MAPPINGS_DIR) -> str:
-    """`0.1.0+3f2a9c0d1e4b`: BASE_VERSION and the first 12 hex digits of the inputs' hash (once per process)."""
+def version_of(folder: Path = MAPPINGS_DIR) -> str:
+    """`0.1.0+3f2a9c0d1e4b`: BASE_VERSION and the first 12 hex digits of the inputs' hash (read now)."""
     return f"{BASE_VERSION}+{content_hash(folder)[:12]}"
+
+
+@cache
+def package_version() -> str:
+    """The version of the project's mappings, read once per process (what an export states: the
+    mappings it loaded, also once per process)."""
+    return version_of(MAPPINGS_DIR)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -108,7 +114,8 @@ def load_inputs(folder: Path = MAPPINGS_DIR) -> Inputs:
     codings: dict[str, list[Coding]] = {}
     for r in _read_csv(folder / CODINGS):
         codings.setdefault(f"{r['domain']}/{r['key']}", []).append(Coding(r["system"], r["code"], r["display"]))
-    return Inputs(folder, concepts, {k: tuple(v) for k, v in codings.items()}, load_mapping(folder / "fhir"))
+    mapping = load_mapping.__wrapped__(folder / "fhir")  # read now, not the process's cached copy
+    return Inputs(folder, concepts, {k: tuple(v) for k, v in codings.items()}, mapping)
 
 
 @cache

@@ -9,7 +9,7 @@ from typing import Any
 from etl.fhir.conformance.capability import capability_statement
 from etl.fhir.conformance.codesystems import code_systems
 from etl.fhir.conformance.elements import ElementInfo, profile_elements
-from etl.fhir.conformance.inputs import load_inputs, package_version
+from etl.fhir.conformance.inputs import load_inputs, version_of
 from etl.fhir.conformance.names import CANONICAL, CORE_PACKAGE, FHIR_VERSION, PACKAGE_NAME
 from etl.fhir.conformance.profiles import structure_definitions, study_arm_codes
 from etl.fhir.conformance.valuesets import uses, value_sets
@@ -52,7 +52,7 @@ def build_package(folder: Path = MAPPINGS_DIR) -> Package:
     """Every resource of the package for the mappings in `folder`; ValueError when the mapping and
     the concepts disagree (a code given twice in a system, two code sets under one ValueSet name)."""
     inputs = load_inputs(folder)
-    version = package_version(folder)
+    version = version_of(folder)
     infos: list[ElementInfo] = [i for p in inputs.mapping.profiles for i in profile_elements(inputs, p)]
     resources = [
         *code_systems(inputs, version),
