@@ -27,6 +27,8 @@ NAME_FIELDS = ["patient_key", "test", "result_date"]
 
 @dataclass
 class LabRows:
+    """A laboratory file harmonized: one record per valid row, the rejected cells, the column map."""
+
     records: pd.DataFrame  # LabRecord fields + row_number: categories, datetime64 dates, float values
     issues: pd.DataFrame
     columns: ColumnMap

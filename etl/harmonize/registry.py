@@ -50,6 +50,8 @@ DAY_FIELDS = {
 
 @dataclass
 class RegistryRows:
+    """A registry file harmonized: one record per valid row, the rejected cells, the column map."""
+
     records: pd.DataFrame  # PatientRecord fields + row_number + feed (rows that passed)
     issues: pd.DataFrame  # rejections (see etl.harmonize.columns.ISSUE_COLUMNS)
     columns: ColumnMap

@@ -89,6 +89,9 @@ def header_candidates(header: str) -> list[str]:
 
 @dataclass
 class Vocabulary:
+    """The mapping files of a folder, indexed: value domains, header spellings per feed, field
+    parsers, the spellings of "not recorded" (`load_vocabulary` builds and caches it)."""
+
     folder: Path
     domains: dict[str, ValueDomain]
     headers: dict[str, HeaderIndex]
