@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal, Protocol, cast
+from typing import Literal, Protocol
 
 from etl.paths import MAPPINGS_DIR
 
@@ -110,7 +110,7 @@ def language(explicit: str | None = None, configured: str | None = None) -> Lang
         if candidate:
             lang = candidate.strip().lower()[:2]
             if lang in LANGS:
-                return cast(Lang, lang)
+                return lang
     return DEFAULT_LANG
 
 

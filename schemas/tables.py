@@ -24,7 +24,7 @@ while merging are listed in `value_source`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -38,6 +38,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -64,6 +65,10 @@ ADMIN_PURPOSES = ("bridging", "conditioning", "gvhd_prophylaxis", "immunosuppres
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # every mapped class of the schema is mapped to a plain Table (none to a join or a select), so its
+        # __table__ has .name, .c and takes insert()/update() as a Table does
+        __table__: ClassVar[Table]
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

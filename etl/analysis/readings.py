@@ -115,13 +115,13 @@ def unnamed(
                 problems.append(f"{stat_id} is computed under {dim} = {value}, which no reading names")
     for r in readings:
         for stat_id in r.ids:
-            spec = specs.get(stat_id)
-            if spec is None:
+            named_spec = specs.get(stat_id)
+            if named_spec is None:
                 problems.append(f"reading {r.id!r} names {stat_id}, which the spec does not compute")
                 continue
-            got = choices(spec, subsets, restrictions)
+            got = choices(named_spec, subsets, restrictions)
             for dim, value in r.declared.items():
-                actual = spec.get("denom") if dim == "denominator" else got.get(dim, NONE)
+                actual = named_spec.get("denom") if dim == "denominator" else got.get(dim, NONE)
                 if not _same(value, actual):
                     problems.append(f"reading {r.id!r} says {stat_id} has {dim} = {value}, the spec {actual}")
     return problems

@@ -156,12 +156,12 @@ def _one(
             else f"the cohort's decision {decision.reason}"
         )
     english += [r.choice.render("en") for r in readings]
-    count = entry["kind"] == "count" and computed is not None
+    counted = computed if entry["kind"] == "count" else None
     return Reproduction(
         id=stat_id, kind=entry["kind"], published=published_value(entry),
         computed=None if computed is None else computed.value, status=state, note=" — ".join(english), reason=reason,
-        denominator={"published": entry.get("denom"), "computed": computed.denom} if count else None,
-        percent={"published": entry.get("pct"), "computed": computed.pct} if count else None,
+        denominator=None if counted is None else {"published": entry.get("denom"), "computed": counted.denom},
+        percent=None if counted is None else {"published": entry.get("pct"), "computed": counted.pct},
         notes=tuple(notes), readings=readings,
     )  # fmt: skip
 

@@ -83,7 +83,7 @@ class _Hsct(click.Group):
 def _exit_with(error: HsctError) -> click.ClickException:
     """click's form of an error (printed as "Error: <message>", exit status `error.exit_code`)."""
     shown = click.ClickException(error.message)
-    shown.exit_code = error.exit_code
+    shown.exit_code = error.exit_code  # type: ignore[misc]  # click types it a ClassVar; click.main reads it per instance
     return shown
 
 
@@ -114,7 +114,7 @@ def _path_error(exc: BaseException) -> OSError | None:
 
 def _os_reason(error: OSError) -> Message:
     key = OS_REASONS.get(error.errno or 0)
-    return Message(key) if key else Message("error.os.other", reason=error.strerror or str(error))
+    return Message(key) if key else Message("error.os.other", {"reason": error.strerror or str(error)})
 
 
 def _silence_stdout() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,8 +15,11 @@ from etl.display import printable
 from etl.errors import EXIT_FINDINGS, DatabaseError, HsctError, InputError
 from etl.messages import Lang, text
 
+if TYPE_CHECKING:  # the help of `hsct` imports no database library
+    from sqlalchemy import Engine
 
-def _check_now(engine, out: Path, lang: Lang) -> None:  # type: ignore[no-untyped-def]
+
+def _check_now(engine: Engine, out: Path, lang: Lang) -> None:
     from etl.console.summary import print_quality
     from etl.quality import QualityCheck, store_report
     from etl.quality.show import latest_completed_run
@@ -34,7 +38,7 @@ def _check_now(engine, out: Path, lang: Lang) -> None:  # type: ignore[no-untype
         raise HsctError(text("error.quality_blocking", lang), exit_code=EXIT_FINDINGS)
 
 
-def _show(engine, run_id: int, lang: Lang) -> None:  # type: ignore[no-untyped-def]
+def _show(engine: Engine, run_id: int, lang: Lang) -> None:
     from etl.quality import GATE, publication
     from etl.quality.show import failed_results, latest_quality_run
 

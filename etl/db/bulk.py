@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -71,19 +71,24 @@ def _column_values(s: pd.Series, coltype: Any, dialect: str) -> list[Any]:
             s = s.map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False))
     elif isinstance(coltype, Date | DateTime):  # a million results fall on a few thousand dates
         convert = partial(_date_value, sqlite=dialect == "sqlite", date=not isinstance(coltype, DateTime))
-        return each_distinct(s, convert).tolist()  # type: ignore[no-any-return]
+        return _as_list(each_distinct(s, convert))
     elif isinstance(coltype, Integer | BigInteger):
         s = pd.to_numeric(s)
         if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # numpy ints hold no missing value
-            return s.tolist()  # type: ignore[no-any-return]
+            return _as_list(s)
         s = s.astype("Int64")
     elif isinstance(coltype, Double):
         s = pd.to_numeric(s).astype(float)
         if not s.isna().any():  # numpy floats, none missing
-            return s.tolist()  # type: ignore[no-any-return]
+            return _as_list(s)
     values = s.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = None
-    return values.tolist()  # type: ignore[no-any-return]
+    return _as_list(values)
+
+
+def _as_list(values: Any) -> list[Any]:
+    """A Series' or an array's `tolist()`: plain Python values, typed (pandas is read untyped, as Any)."""
+    return cast(list[Any], values.tolist())
 
 
 def _date_value(s: pd.Series, sqlite: bool, date: bool) -> pd.Series:
@@ -118,6 +123,7 @@ def bulk_insert(conn: Connection, table: Table, df: pd.DataFrame) -> int:
     columns = list(df.columns)
     cols = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
+    assert raw is not None  # None only for a connection that was closed or invalidated, never one in use here
     postgres = conn.dialect.name == "postgresql"
     indexes, keys = _rebuilt_after_load(conn, table, len(df))
     for index in indexes:

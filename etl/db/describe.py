@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, Table
 
 from schemas.tables import Base, metadata
 
 
-def _column(col: Column) -> str:  # type: ignore[type-arg]
+def _column(col: Column[Any]) -> str:
     text = col.name
     if col.primary_key:
         text = f"**{text}**"
@@ -21,10 +22,12 @@ def _column(col: Column) -> str:  # type: ignore[type-arg]
 
 
 def _docs() -> dict[str, str]:
-    docs = {}
+    docs: dict[str, str] = {}
     for mapper in Base.registry.mappers:
         doc = (mapper.class_.__doc__ or "").strip().splitlines()
-        docs[mapper.local_table.name] = doc[0] if doc else ""
+        table = mapper.local_table
+        assert isinstance(table, Table)  # every class of Base maps a plain table (schemas/tables.py)
+        docs[table.name] = doc[0] if doc else ""
     return docs
 
 

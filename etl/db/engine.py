@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from etl.errors import DatabaseError
 
@@ -53,7 +55,7 @@ def _configured() -> str | None:
     return load_config().paths.database
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -98,7 +100,7 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
     etl.db.require can refuse a missing file before anything connects. Raises DatabaseError (exit 3)
     for an URL hsct has no driver for and for an SQLite file in a folder that does not exist."""
     resolved = resolve_url(url)
-    engine = create_engine(resolved, **kwargs)  # type: ignore[arg-type]
+    engine = create_engine(resolved, **kwargs)
     if engine.dialect.name == "sqlite":
         require_folder(resolved)
         path = sqlite_file(engine.url)

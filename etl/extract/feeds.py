@@ -16,6 +16,7 @@ from etl.paths import MAPPINGS_DIR
 FEEDS_YAML = MAPPINGS_DIR / "feeds.yaml"
 ENCODING_NAMES = {"utf-8": "utf-8", "windows-1251": "cp1251"}  # the contract's names -> Python's codecs
 DecimalMark = Literal[",", ".", "evidence"]
+DECIMAL_MARKS: tuple[DecimalMark, ...] = (",", ".", "evidence")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,6 @@ def feed_text(feed: Feed, path: Path = FEEDS_YAML) -> FeedText:
         raise KeyError(f"{path}: no entry for feed {feed!r}")
     encodings = tuple(ENCODING_NAMES[str(e).lower()] for e in spec.get("encodings", ["utf-8"]))
     decimal = str(spec.get("decimal", "evidence"))
-    if decimal not in (",", ".", "evidence"):
+    if decimal not in DECIMAL_MARKS:
         raise ValueError(f"{path}: feed {feed}: decimal must be ',', '.' or evidence, not {decimal!r}")
-    return FeedText(encodings, str(spec.get("delimiter", ",")), decimal)  # type: ignore[arg-type]
+    return FeedText(encodings, str(spec.get("delimiter", ",")), decimal)

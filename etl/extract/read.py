@@ -21,6 +21,7 @@ from etl.extract.discover import scan
 from etl.extract.feeds import feed_text
 from etl.extract.model import (
     ROW_NUMBER,
+    CellOrigin,
     Feed,
     FeedFile,
     FileContentError,
@@ -54,15 +55,9 @@ def read_file(feed_file: FeedFile, is_header: HeaderRule | None = None) -> RawTa
 def _read(feed_file: FeedFile, data: bytes, is_header: HeaderRule | None) -> RawTable:
     if not data:
         raise FileContentError("the file is empty (0 bytes)")
-    provenance = {
-        "path": feed_file.path,
-        "feed": feed_file.feed,
-        "format": feed_file.format,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": len(data),
-    }
     rules = feed_text(feed_file.feed)
     date_system = None
+    origin: CellOrigin
     if feed_file.format == "xlsx":
         sheet, parsed, date_system = parse_xlsx(data, is_header)
         encoding = delimiter = None
@@ -82,7 +77,11 @@ def _read(feed_file: FeedFile, data: bytes, is_header: HeaderRule | None) -> Raw
         if hint:
             warnings.append(f"line 1 'sep={hint}' (Excel's delimiter hint) names the delimiter; it is not data")
     return RawTable(
-        **provenance,
+        path=feed_file.path,
+        feed=feed_file.feed,
+        format=feed_file.format,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet,

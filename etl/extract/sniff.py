@@ -252,8 +252,8 @@ def _eight_bit_file(
     pieces = []
     for i, (start, raw) in enumerate(lines):
         if i in mixed:
-            first = next(j for j, b in enumerate(raw) if b >= 0x80)
-            bad.append(BadLine(i + 1, start + first, raw[first], "mixed_encoding", name))
+            high = next(j for j, b in enumerate(raw) if b >= 0x80)
+            bad.append(BadLine(i + 1, start + high, raw[high], "mixed_encoding", name))
             pieces.append(raw.decode("utf-8"))
         else:
             pieces.append(raw.decode(codec))

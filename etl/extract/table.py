@@ -105,7 +105,7 @@ def frame_of_blocks(
     cells = padded[0] if len(padded) == 1 else np.concatenate(padded) if padded else np.empty((0, width), object)
     del padded
     row_numbers = np.asarray(numbers, dtype=np.int64)
-    empty = np.equal(cells, None).all(axis=1) if width else np.ones(len(cells), dtype=bool)
+    empty = np.equal(cells, None).all(axis=1) if width else np.ones(len(cells), dtype=bool)  # type: ignore[call-overload]  # numpy's stubs omit a None operand
     blank_rows: list[int] = []
     if empty.any():
         kept_last = row_numbers[~empty].max(initial=0)

@@ -13,6 +13,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypedDict, cast
 
 import yaml
 
@@ -105,11 +106,18 @@ def read_checks(path: Path = CHECKS_CSV) -> list[Check]:
     return checks
 
 
+class Formats(TypedDict):
+    """The shape of expectations/formats.yaml."""
+
+    formats: dict[str, str]  # format name -> the regular expression a raw cell must match
+    types: dict[str, list[str]]  # type family -> the Python/pandas type names a harmonized value may have
+
+
 @cache
-def formats() -> dict[str, dict[str, object]]:
+def formats() -> Formats:
     """expectations/formats.yaml: `formats` (name -> regex) and `types` (name -> type names)."""
     with FORMATS_YAML.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return cast(Formats, yaml.safe_load(handle))  # safe_load returns Any; the file's shape is documented above
 
 
 def parse_bounds(argument: str) -> tuple[float | None, float | None]:

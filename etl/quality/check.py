@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from etl.extract import RawTable
 from etl.harmonize.vocab import Vocabulary
 from etl.quality.catalog import Check, read_checks
-from etl.quality.frames import harmonized_frames, raw_frames, stack_raw_parts
+from etl.quality.frames import Frame, harmonized_frames, raw_frames, stack_raw_parts
 from etl.quality.report import QualityReport
 from etl.quality.runner import CheckResult, QualityContext
 
@@ -24,7 +24,7 @@ class QualityCheck:
         self.context = QualityContext(self.checks)
         self.report = QualityReport()
 
-    def _validate(self, layer: str, frames: dict) -> list[CheckResult]:  # type: ignore[type-arg]
+    def _validate(self, layer: str, frames: dict[str, Frame]) -> list[CheckResult]:
         results: list[CheckResult] = []
         for suite in sorted({c.suite for c in self.checks if c.layer == layer}):
             results += self.context.validate(suite, frames.get(suite.split(".", 1)[1]))

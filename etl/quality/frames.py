@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Date, case, exists, select
+from sqlalchemy import ColumnElement, Connection, Date, case, exists, select
 
 from etl.extract import ROW_NUMBER, RawTable
 from etl.harmonize.columns import map_columns
@@ -93,7 +94,7 @@ def _table_frame(conn: Connection, name: str, columns: set[str], checks: list[Ch
     unknown = columns - set(table.c.keys())
     if unknown:
         raise CatalogError(f"frame {name}: no column {', '.join(sorted(unknown))}")
-    selected = [table.c[c] for c in sorted(columns | set(_lineage(name)))]
+    selected: list[ColumnElement[Any]] = [table.c[c] for c in sorted(columns | set(_lineage(name)))]
     for check in checks:
         if check.check_type == "foreign_key":
             parent_table, parent_column = check.argument.split(".", 1)

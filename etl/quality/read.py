@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import Connection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
 
 
-def read_frame(conn: Connection, statement: Executable) -> pd.DataFrame:
-    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+def read_frame(conn: Connection, statement: ClauseElement) -> pd.DataFrame:
+    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.driver_connection
+    assert raw is not None  # None only for a connection that was closed or invalidated, never one in use here
+    cursor = raw.cursor()
     try:
         cursor.execute(sql)
         columns = [d[0] for d in cursor.description]

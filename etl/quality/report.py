@@ -66,15 +66,3 @@ def example(sample: list[dict[str, Any]], lang: Lang = "en") -> str:
             allowed=row.get("allowed"),
         )  # fmt: skip
     return ""
-    row = sample[0]
-    if "file" in row:
-        return f"; e.g. {row['file']} row {row.get('row')}"
-    if "file_name" in row:
-        return f"; e.g. {row['file_name']}"
-    if "feed" in row:
-        return "; missing: " + ", ".join(str(s.get("feed")) for s in sample)
-    if "deleted_key" in row:
-        return "; e.g. " + ", ".join(f"{s.get('deleted_key')} gone, {s.get('new_key')} new" for s in sample[:3])
-    if "allowed" in row:
-        return f"; {row.get('deleted')} of {row.get('stored_before')} rows deleted, {row.get('allowed')} allowed"
-    return ""

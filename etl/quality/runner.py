@@ -18,6 +18,7 @@ from typing import Any
 import great_expectations as gx
 import numpy as np
 import pandas as pd
+from great_expectations.core import ExpectationValidationResult
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from etl.quality.catalog import Check
@@ -68,6 +69,13 @@ def _observed(check: Check, result: dict[str, Any], exception: str | None) -> st
     return f"{count} of {total} rows fail ({percent:.2f}%; allowed {check.threshold:g}%)"
 
 
+def _check_id(r: ExpectationValidationResult) -> str:
+    """The catalog check id a validation result answers, from its expectation's meta (`etl.quality.suites`)."""
+    config = r.expectation_config
+    assert config is not None  # GX gives every result of a suite run the configuration it ran
+    return str(config.meta["check_id"])
+
+
 class QualityContext:
     """A GX Core ephemeral context with one pandas data source; validates frames against suites."""
 
@@ -103,7 +111,7 @@ class QualityContext:
         batches.reset_batch_cache()
         batches.batch_data_cache.clear()
         by_id = {c.check_id: c for c in self.checks}
-        return [self._result(by_id[r.expectation_config.meta["check_id"]], r, frame) for r in validation.results]
+        return [self._result(by_id[_check_id(r)], r, frame) for r in validation.results]
 
     @staticmethod
     def _result(check: Check, r: Any, frame: Frame) -> CheckResult:
@@ -141,7 +149,7 @@ class QualityContext:
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir.resolve())},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
-        self.context.update_data_docs_site("local_site", site)
+        self.context.update_data_docs_site("local_site", site)  # type: ignore[arg-type]  # GX's site TypedDict lacks show_how_to_buttons
         prepare_results(self.context, run_name, self._docs_ready)
         started = time.time()
         self.context.build_data_docs(site_names=["local_site"])

@@ -9,6 +9,7 @@ their check by it) and the note in its `notes`, shown in the Data Docs.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -30,6 +31,14 @@ def checked_column(check: Check) -> str | None:
     return check.columns[0]
 
 
+class _Common(TypedDict, total=False):
+    """The keyword arguments every expectation of the catalog takes; `mostly` only when the check has a threshold."""
+
+    meta: dict[str, object]
+    notes: str
+    mostly: float
+
+
 def _meta(check: Check) -> dict[str, object]:
     return {
         "check_id": check.check_id,
@@ -45,42 +54,49 @@ def _notes(check: Check) -> str:
     return f"**{check.severity}** {check.category} check `{check.check_id}`{allowed}: {check.note}"
 
 
-def _mostly(check: Check) -> dict[str, float]:
-    return {"mostly": round(1 - check.threshold / 100, 6)} if check.threshold > 0 else {}
+def _common(check: Check) -> _Common:
+    """meta + notes (read back by the runner and shown in the Data Docs), and `mostly` from the threshold."""
+    common = _Common(meta=_meta(check), notes=_notes(check))
+    if check.threshold > 0:
+        common["mostly"] = round(1 - check.threshold / 100, 6)
+    return common
 
 
 def expectation_for(check: Check) -> gxe.Expectation:
     """The GX expectation of one catalog row."""
-    meta, mostly = {"meta": _meta(check), "notes": _notes(check)}, _mostly(check)  # meta + notes: Data Docs
-    kind, column = check.check_type, checked_column(check)
-    if kind == "not_null":
-        return gxe.ExpectColumnValuesToNotBeNull(column=column, **meta, **mostly)
-    if kind == "value_set":
-        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=value_set(check.argument), **meta, **mostly)
-    if kind in ("rule", "foreign_key"):
-        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True], **meta, **mostly)
-    if kind == "format":
-        regex = formats()["formats"].get(check.argument)  # type: ignore[attr-defined]
-        if regex is None:
-            raise CatalogError(f"{check.check_id}: format {check.argument!r} is not in expectations/formats.yaml")
-        return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, **meta, **mostly)
-    if kind == "type":
-        types = formats()["types"].get(check.argument)  # type: ignore[attr-defined]
-        if types is None:
-            raise CatalogError(f"{check.check_id}: type {check.argument!r} is not in expectations/formats.yaml")
-        return gxe.ExpectColumnValuesToBeInTypeList(column=column, type_list=list(types), **meta, **mostly)
-    if kind == "range":
-        low, high = parse_bounds(check.argument)
-        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, **meta, **mostly)
-    if kind == "unique":
-        if len(check.columns) > 1:
-            return gxe.ExpectCompoundColumnsToBeUnique(column_list=check.columns, **meta, **mostly)
-        return gxe.ExpectColumnValuesToBeUnique(column=column, **meta, **mostly)
+    kind = check.check_type
     if kind == "row_count":
         low, high = parse_bounds(check.argument)
         return gxe.ExpectTableRowCountToBeBetween(
-            min_value=None if low is None else int(low), max_value=None if high is None else int(high), **meta
+            min_value=None if low is None else int(low),
+            max_value=None if high is None else int(high),
+            meta=_meta(check),
+            notes=_notes(check),
         )
+    column, common = fk_column(check) if kind == "foreign_key" else check.columns[0], _common(check)
+    if kind == "not_null":
+        return gxe.ExpectColumnValuesToNotBeNull(column=column, **common)
+    if kind == "value_set":
+        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=value_set(check.argument), **common)
+    if kind in ("rule", "foreign_key"):
+        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True], **common)
+    if kind == "format":
+        regex = formats()["formats"].get(check.argument)
+        if regex is None:
+            raise CatalogError(f"{check.check_id}: format {check.argument!r} is not in expectations/formats.yaml")
+        return gxe.ExpectColumnValuesToMatchRegex(column=column, regex=regex, **common)
+    if kind == "type":
+        types = formats()["types"].get(check.argument)
+        if types is None:
+            raise CatalogError(f"{check.check_id}: type {check.argument!r} is not in expectations/formats.yaml")
+        return gxe.ExpectColumnValuesToBeInTypeList(column=column, type_list=list(types), **common)
+    if kind == "range":
+        low, high = parse_bounds(check.argument)
+        return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high, **common)
+    if kind == "unique":
+        if len(check.columns) > 1:
+            return gxe.ExpectCompoundColumnsToBeUnique(column_list=check.columns, **common)
+        return gxe.ExpectColumnValuesToBeUnique(column=column, **common)
     raise CatalogError(f"{check.check_id}: unknown check type {kind!r}")
 
 

@@ -55,7 +55,8 @@ def decisions_label(path: Path) -> str:
 
 @cache
 def load_layout(path: Path = LAYOUT) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    layout: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))  # a mapping (layout.yaml)
+    return layout
 
 
 def write_report(

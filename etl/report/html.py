@@ -127,6 +127,25 @@ def published(value: Callable[[Lang], str]) -> str:
     return each(lambda lang: escape(text("report.published_short", lang, value=value(lang))))
 
 
+def each_plain(value: Any) -> str:
+    """A published or computed value as written in each language (`etl.report.numbers.plain`), escaped."""
+    return each(lambda lang: escape(plain(value, lang)))
+
+
+def percent_of(value: Any) -> Callable[[Lang], str]:
+    """A printed percentage in a language, at its printed precision (at least one place): `87,5%` / `87.5%`."""
+    return lambda lang: num(value, places_like(value, 1), lang) + "%"
+
+
+def p_published(p: Reproduction, printed: Any) -> str:
+    """The computed p beside the printed one, in both languages: `p = 0.031; publ.: 0.03`."""
+    return each(
+        lambda lang: escape(
+            f"p = {p_text(p.computed, lang)}; " + text("report.published_short", lang, value=p_text(printed, lang))
+        )
+    )
+
+
 def reading_marks(readings: Iterable[Reading]) -> str:
     links = ",".join(f'<a href="#reading-{r.number}">{r.number}</a>' for r in readings)
     return f'<sup class="rd">{links}</sup>' if links else ""
@@ -250,30 +269,25 @@ def render_table(spec: dict[str, Any], t_: Tables) -> str:
         heads.append("<th>" + _label(col["label"], suffix) + "</th>")
     body = []
     for row in spec["rows"]:
-        suffix = t_.count_suffix(number, row["count"]) if "count" in row else None
+        n_suffix = t_.count_suffix(number, row["count"]) if "count" in row else None
         if "section" in row:
             p = t_.results.get(row.get("p", ""))
             p_note = (
                 ""
                 if p is None
                 else " ("
-                + each(
-                    lambda lang, p=p: escape(
-                        f"p = {p_text(p.computed, lang)}; "
-                        + text("report.published_short", lang, value=p_text(t_.catalog.entries[p.id]["p"], lang))
-                    )
-                )
+                + p_published(p, t_.catalog.entries[p.id]["p"])
                 + (f" {mark(p)}{reading_marks(p.readings)})")
             )
             if p is not None:
                 t_.used.update({r.number: r for r in p.readings})
             body.append(
-                f'<tr class="section"><td colspan="{len(heads)}">{_label(row["section"], suffix)}{p_note}</td></tr>'
+                f'<tr class="section"><td colspan="{len(heads)}">{_label(row["section"], n_suffix)}{p_note}</td></tr>'
             )
             continue
         cls = ' class="indent"' if row.get("indent") else ""
         cells = "".join(f'<td class="value">{t_.cell(number, c)}</td>' for c in row["cells"])
-        body.append(f"<tr><td{cls}>{_label(row['label'], suffix)}</td>{cells}</tr>")
+        body.append(f"<tr><td{cls}>{_label(row['label'], n_suffix)}</td>{cells}</tr>")
     notes = _readings_note(t_.used.values())
     return (
         f'<section id="table{number}"><h2>{t("report.table", number=number)}. {_label(spec["title"])}</h2>'
@@ -332,7 +346,7 @@ def render_figure(spec: dict[str, Any], results: dict[str, Reproduction], catalo
             shown = tn(value) if value is not None else "—"
             items.append(
                 f"<li>{t(curve['label'])}: {shown}{reading_marks(result.readings)} "
-                f'<span class="pub">{published(lambda lang, v=printed: num(v, places_like(v, 1), lang) + "%")} '
+                f'<span class="pub">{published(percent_of(printed))} '
                 f"{mark(result)}</span></li>"
             )
         p = results.get(panel.get("p", ""))
@@ -340,12 +354,7 @@ def render_figure(spec: dict[str, Any], results: dict[str, Reproduction], catalo
             used.update({r.number: r for r in p.readings})
             items.append(
                 f"<li>{t(panel['title'])}: "
-                + each(
-                    lambda lang, p=p: escape(
-                        f"p = {p_text(p.computed, lang)}; "
-                        + text("report.published_short", lang, value=p_text(catalog.entries[p.id]["p"], lang))
-                    )
-                )
+                + p_published(p, catalog.entries[p.id]["p"])
                 + f"{reading_marks(p.readings)} {mark(p)}</li>"
             )
     return (
@@ -389,8 +398,8 @@ def render_statistics(results: list[Reproduction]) -> str:
     for r in results:
         rows.append(
             f'<tr class="{SLUG[r.status]}" id="stat-{escape(r.id)}"><td class="id">{code(r.id)}</td>'
-            f'<td class="num">{each(lambda lang, r=r: escape(plain(r.published, lang)))}</td>'
-            f'<td class="num">{each(lambda lang, r=r: escape(plain(r.computed, lang)))}</td>'
+            f'<td class="num">{each_plain(r.published)}</td>'
+            f'<td class="num">{each_plain(r.computed)}</td>'
             f"<td>{_badge(r)}</td><td>{reading_marks(r.readings)}</td><td>{_note_cell(r)}</td></tr>"
         )
     head = "".join(

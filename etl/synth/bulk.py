@@ -23,13 +23,16 @@ def _choice(rng: np.random.Generator, options: list[Any], p: list[float], n: int
     return np.array(options, dtype=object)[rng.choice(len(options), size=n, p=p)]
 
 
-def _int_around(rng: np.random.Generator, median: float, lo: int, hi: int, n: int, sd: float) -> np.ndarray:
+def _int_around(
+    rng: np.random.Generator, median: float | np.ndarray, lo: int, hi: int, n: int, sd: float
+) -> np.ndarray:
     return np.clip(np.rint(rng.normal(median, sd, n)), lo, hi).astype(int)
 
 
 def _dates(offsets: np.ndarray) -> list[dt.date]:
     base = np.datetime64(EPOCH.isoformat())
-    return (base + offsets.astype("timedelta64[D]")).astype(dt.date).tolist()
+    dates: list[dt.date] = (base + offsets.astype("timedelta64[D]")).astype(dt.date).tolist()
+    return dates
 
 
 def _opt(mask: np.ndarray, values: np.ndarray) -> list[Any]:

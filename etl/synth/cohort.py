@@ -49,7 +49,7 @@ def match(df: pd.DataFrame, where: dict[str, Any]) -> np.ndarray:
 
 
 def expand(spec: CohortSpec) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n, stratum in spec.strata:
         rows.extend({**spec.defaults, **stratum} for _ in range(n))
     df = pd.DataFrame(rows).astype(object)

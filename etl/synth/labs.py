@@ -18,7 +18,8 @@ def _lab(key: str, day: dt.date, test: str, value: float | None = None, comparat
 
 def patient_labs(p: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
     """CD22 and MRD before HSCT, ANC around engraftment, PLT, ALC on D+30, chimerism, STR at relapse."""
-    key, hsct, last = p["patient_key"], p["hsct_date"], p["last_contact_date"]
+    hsct: dt.date = p["hsct_date"]
+    key, last = p["patient_key"], p["last_contact_date"]
     alive_until = (last - hsct).days
 
     def on(d: int) -> dt.date:

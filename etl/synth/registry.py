@@ -106,7 +106,8 @@ def _day_or_no(flag: bool | None, day: int | None, m: Mess) -> str:
         return ""
     if not flag:
         return m.pad(m.case("нет" if m.lang == "ru" else "no"))
-    return m.day(int(day))  # type: ignore[arg-type]
+    assert day is not None  # the cohort gives every event that happened its day
+    return m.day(int(day))
 
 
 def _relapse_date(p: P, m: Mess) -> str:
@@ -138,12 +139,23 @@ RENDER: dict[str, Callable[[P, Mess], str]] = {
     "relapse_date": _relapse_date,
     "updated_at": lambda p, m: m.datetime(p["updated_at"]),
 }
-for _f in CODED:
-    RENDER[_f] = lambda p, m, f=_f: m.coded(f, p[f])
-for _f in DATES:
-    RENDER[_f] = lambda p, m, f=_f: m.date(p[f])
-for _f in BOOLS:
-    RENDER[_f] = lambda p, m, f=_f: m.boolean(p[f])
+
+
+def _coded(f: str) -> Callable[[P, Mess], str]:
+    return lambda p, m: m.coded(f, p[f])
+
+
+def _date(f: str) -> Callable[[P, Mess], str]:
+    return lambda p, m: m.date(p[f])
+
+
+def _boolean(f: str) -> Callable[[P, Mess], str]:
+    return lambda p, m: m.boolean(p[f])
+
+
+RENDER.update({f: _coded(f) for f in CODED})
+RENDER.update({f: _date(f) for f in DATES})
+RENDER.update({f: _boolean(f) for f in BOOLS})
 
 
 def render(p: P, m: Mess) -> list[str]:

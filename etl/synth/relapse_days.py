@@ -13,9 +13,11 @@ import math
 import numpy as np
 
 Target = tuple[np.ndarray, float | None, int | None, int | None, tuple[int, int] | None]
+# (mask of the subset, median, least day, greatest day, (day, how many on or before it)); a None is not targeted
+Indexed = tuple[list[int], float | None, int | None, int | None, tuple[int, int] | None]  # the mask as indices
 
 
-def _loss(days: np.ndarray, targets: list[Target]) -> float:
+def _loss(days: np.ndarray, targets: list[Indexed]) -> float:
     values = days.tolist()
     total = 0.0
     for idx, median, lo, hi, count in targets:
@@ -36,10 +38,12 @@ def solve_days(
     bounds: np.ndarray, targets: list[Target], rng: np.random.Generator, restarts: int = 400
 ) -> np.ndarray:
     """Integer days within `bounds` (n x 2) meeting every target; raises if none was found."""
-    targets = [(np.flatnonzero(mask).tolist(), *rest) for mask, *rest in targets]
+    indexed: list[Indexed] = [
+        (np.flatnonzero(mask).tolist(), median, lo, hi, count) for mask, median, lo, hi, count in targets
+    ]
     best = math.inf
     for _ in range(restarts):
-        days, cur = _anneal(bounds, targets, rng)
+        days, cur = _anneal(bounds, indexed, rng)
         if cur == 0:
             return days
         best = min(best, cur)
@@ -47,7 +51,7 @@ def solve_days(
 
 
 def _anneal(
-    bounds: np.ndarray, targets: list[Target], rng: np.random.Generator, iterations: int = 4000
+    bounds: np.ndarray, targets: list[Indexed], rng: np.random.Generator, iterations: int = 4000
 ) -> tuple[np.ndarray, float]:
     anchors = sorted(
         {int(v) for _, m, lo, hi, _c in targets for v in (m, lo, hi) if v is not None and float(v).is_integer()}

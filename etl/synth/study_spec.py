@@ -15,7 +15,8 @@ D+30, aGVHD, febrile neutropenia, ...) is a quota drawn at random from a pool.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 Row = dict[str, Any]
@@ -29,7 +30,7 @@ class Quota:
     field: str
     value: Any
     k: int
-    pool: Row = field(default_factory=dict)  # field -> required value (all must match)
+    pool: Row = dataclass_field(default_factory=dict)  # field -> required value (all must match)
     rest: Any = "keep"  # value for the pool members not drawn; "keep" leaves them
 
 
@@ -93,7 +94,7 @@ class CohortSpec:
     first_date: str = "2015-01-01"
     censor_date: str = "2024-01-01"
     age: tuple[int, int, int] = (3, 10, 17)  # min, median, max
-    defaults: Row = field(default_factory=dict)
+    defaults: Row = dataclass_field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------

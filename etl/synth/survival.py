@@ -87,18 +87,22 @@ class SurvivalProblem:
     logrank: list[tuple[np.ndarray, np.ndarray, float, float, str]]  # (mask a, mask b, p lo, p hi, kind)
 
     def __post_init__(self) -> None:
-        self.dead_l = self.dead.tolist()
+        self.dead_l: list[bool] = self.dead.tolist()
         self.event = [int(d) for d in self.dead_l]
         self.rday = [None if np.isnan(r) else float(r) for r in self.relapse_day]
-        self.time_lo = np.where(self.dead, self.death_lo, self.follow_min).tolist()
-        self.time_hi = np.where(self.dead, self.death_hi, self.span).tolist()
-        self.km_idx = [(np.flatnonzero(m).tolist(), *rest) for m, *rest in self.km]
-        self.logrank_idx = [
-            (np.flatnonzero(a).tolist(), np.flatnonzero(b).tolist(), *rest) for a, b, *rest in self.logrank
+        self.time_lo: list[int] = np.where(self.dead, self.death_lo, self.follow_min).tolist()
+        self.time_hi: list[int] = np.where(self.dead, self.death_hi, self.span).tolist()
+        # the masks as patient indices: (indices, day, lo, hi, kind) and (indices a, indices b, p lo, p hi, kind)
+        self.km_idx: list[tuple[list[int], int, float, float, str]] = [
+            (np.flatnonzero(m).tolist(), day, lo, hi, kind) for m, day, lo, hi, kind in self.km
+        ]
+        self.logrank_idx: list[tuple[list[int], list[int], float, float, str]] = [
+            (np.flatnonzero(a).tolist(), np.flatnonzero(b).tolist(), lo, hi, kind)
+            for a, b, lo, hi, kind in self.logrank
         ]
 
 
-def _relapse_times(p: SurvivalProblem, os_time: list[float]) -> tuple[list[float], list[int]]:
+def _relapse_times(p: SurvivalProblem, os_time: Sequence[float]) -> tuple[list[float], list[int]]:
     rtime = [os_time[i] if r is None else r for i, r in enumerate(p.rday)]
     cause = [1 if r is not None else 2 if d else 0 for r, d in zip(p.rday, p.dead_l, strict=True)]
     return rtime, cause
@@ -108,7 +112,7 @@ def _interval_gap(value: float, lo: float, hi: float) -> float:
     return 0.0 if lo <= value < hi else min(abs(value - lo), abs(value - hi))
 
 
-def estimates(p: SurvivalProblem, time: list[float]) -> list[float]:
+def estimates(p: SurvivalProblem, time: Sequence[float]) -> list[float]:
     """Each km estimate (percent) then each log-rank p, in target order."""
     event = p.event
     rtime, rcause = _relapse_times(p, time)
@@ -125,7 +129,7 @@ def estimates(p: SurvivalProblem, time: list[float]) -> list[float]:
     return out
 
 
-def loss(p: SurvivalProblem, time: list[float]) -> float:
+def loss(p: SurvivalProblem, time: Sequence[float]) -> float:
     values = estimates(p, time)
     total = 0.0
     bounds = [(lo, hi) for _i, _d, lo, hi, _k in p.km_idx]
@@ -182,7 +186,7 @@ def solve(
         if best == 0:
             break
     assert best_time is not None
-    time = np.array(best_time)
-    offset = np.where(p.dead, [int(rng.integers(0, max(p.span - t - 1, 0) + 1)) for t in time], p.span - time)
-    death = np.where(p.dead, time, 0)
+    times = np.array(best_time)
+    offset = np.where(p.dead, [int(rng.integers(0, max(p.span - t - 1, 0) + 1)) for t in times], p.span - times)
+    death = np.where(p.dead, times, 0)
     return offset, death

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from schemas.records import LabRecord, PatientRecord, record_fields
 
-_FORMAT: dict[type, Any] = {
+_FORMAT: dict[type, Callable[[Any], str]] = {
     type(None): lambda v: "",
     str: lambda v: v,
     bool: lambda v: "true" if v else "false",

@@ -25,7 +25,7 @@ def attribution(rule: dict[str, Any], catalog: Catalog, settings: Settings) -> l
     if rule["test"] not in TESTS:
         raise InputError(f"rule {rule['id']!r}: unknown test {rule['test']!r}; known: {', '.join(TESTS)}")
     entry = catalog.entry(rule["printed"])
-    value = entry.get("value", entry.get("p"))
+    value = entry["value"] if "value" in entry else entry["p"]  # a statistic prints a value or a p
     quoted = rule["quoted"]
     ids = ids_of(rule["printed"], rule["computed_in"], rule["quoted_for"])
     where = note(f"report.audit.where.{rule['id']}")

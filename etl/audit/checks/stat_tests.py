@@ -10,7 +10,7 @@ from scipy import stats
 from scipy.stats.contingency import association
 
 from etl.audit.checks.base import Settings, finding, need
-from etl.audit.model import Catalog, Finding, ids_of
+from etl.audit.model import Catalog, Finding, Status, ids_of
 from etl.audit.notes import Note, Num, fold, note
 from etl.audit.numbers import at_precision, decimals, matches
 from etl.errors import InputError
@@ -191,7 +191,7 @@ def _table(rule: dict[str, Any], catalog: Catalog) -> tuple[Table, list[str], st
     return rows, cells, "table " + str(rows)
 
 
-def _judge(value: float, printed: Any, settings: Settings) -> tuple[str, str, Note]:
+def _judge(value: float, printed: Any, settings: Settings) -> tuple[Status, str, Note]:
     alpha = Num(settings.alpha, "g")
     if isinstance(printed, str) and printed.replace(" ", "").lower() == "n.s.":
         ok = value >= settings.alpha
