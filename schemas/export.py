@@ -2,8 +2,9 @@
 
 * `export_batch` — one export (files written, or a push), with the run range it covers;
 * `export_ledger` — per partner and patient, the resources (by local key) the partner
-  was given as of a run: the baseline from which a later `--since` export computes
-  what to delete;
+  was given as of a run, with the content hash of each as sent: the baseline from which a
+  later `--since` export or push computes what changed and what to delete (patient 0: the
+  resources of no patient, the ResearchStudy);
 * `export_push` — per partner and bundle, the content a partner's server acknowledged,
   so that a push interrupted half-way never re-sends what already arrived;
 * `export_partner` — per partner, the newest run whose data it acknowledged completely:
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schemas.tables import Base
@@ -57,7 +58,7 @@ class ExportBatch(Base):
 
 
 class ExportLedger(Base):
-    """The resources (local keys) a partner was given for a patient, as of a run."""
+    """The resources (local keys) a partner was given for a patient, as of a run, and their content hashes."""
 
     __tablename__ = "export_ledger"
 
@@ -65,6 +66,12 @@ class ExportLedger(Base):
     patient_id: Mapped[int] = mapped_column(Integer, primary_key=True, comment="patient_id (no FK: outlives it)")
     as_of_run_id: Mapped[int] = mapped_column(Integer, ForeignKey("etl_run.run_id"), primary_key=True)
     resource_keys: Mapped[str] = mapped_column(Text, comment="local keys, one a line, sorted; '' = deleted")
+    content_sha256: Mapped[str | None] = mapped_column(
+        Text, comment="sha-256 (hex) of each resource as sent, one a line as resource_keys; NULL = not kept"
+    )
+    acknowledged: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), comment="true: a push's server acknowledged it; false: files written"
+    )
 
 
 class ExportPush(Base):

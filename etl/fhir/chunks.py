@@ -1,6 +1,11 @@
-"""One chunk of patients, start to finish: read, build, validate, write. Run in a worker
-process (the export spreads chunks over the machine's cores) or in-process; the output
-does not depend on which."""
+"""One chunk of patients, start to finish: read, build, validate, compare, write. Run in a
+worker process (the export spreads chunks over the machine's cores) or in-process; the
+output does not depend on which.
+
+Each patient's resources are compared with what the partner was given (`job.before`, the
+ledger's content hashes; etl/fhir/changes.py `delta`): only the new or changed ones are
+written, with DELETEs for those gone and the Provenance when anything went; a patient with
+nothing to send writes nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from etl.db import make_engine
 from etl.fhir.build import Built, build_profile
+from etl.fhir.changes import Delta, Hashes, delta, ledger_text
 from etl.fhir.concepts import ConceptIndex
 from etl.fhir.context import BuildContext
 from etl.fhir.mapping import JOINABLE, Mapping, Profile, load_mapping
@@ -21,7 +27,7 @@ from etl.fhir.partners import Partner
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.source import read_source, read_source_files
 from etl.fhir.validate import Validator
-from etl.fhir.writers import make_writer
+from etl.fhir.writers import BundleWriter, make_writer
 
 _ENGINES: dict[str, Engine] = {}  # one per worker process and database
 _VALIDATED_PROFILES: set[str] = set()  # profiles of which this process validated a resource already
@@ -34,12 +40,15 @@ class ChunkJob:
     fmt: str
     out_dir: Path  # ndjson: this chunk's part folder; bundle: the export folder
     patients: list[int]
-    before: dict[int, set[str]]
+    before: dict[int, Hashes] | None  # what the partner was given per patient; None: everything is sent
     validate: str
     every: int
     run_instants: dict[int, str]
     writer_options: dict[str, Any]
     gone: list[int] = field(default_factory=list)  # deleted patients (DELETEs only)
+
+
+LedgerRow = tuple[int, str, str]  # (patient_id, resource_keys, content_sha256): etl/fhir/changes.py ledger_text
 
 
 @dataclass
@@ -48,8 +57,30 @@ class ChunkResult:
     deleted: int
     validated: int
     errors: list[str]
-    ledger: list[tuple[int, str]]
+    ledger: list[LedgerRow]  # the patients of whom something was sent or deleted: their state once given
     files: list[tuple[str, str, int]]  # ndjson: (type, file name, lines)
+    checkpoints: dict[str, LedgerRow] = field(default_factory=dict)  # bundle: stem -> state once acknowledged
+    sent_patients: int = 0  # current patients (not deleted ones) of whom something was sent or deleted
+    unchanged_patients: int = 0  # patients examined with nothing to send
+
+
+def checkpoints(
+    writer: BundleWriter, patient_id: int, before: Hashes, d: Delta, urls: dict[str, str], start: int
+) -> dict[str, LedgerRow]:
+    """The ledger's state of a patient once each of its bundles (written from `start` in
+    `writer.bundles`) is acknowledged in order: `before`, with each bundle's PUTs (their new hash)
+    and DELETEs applied. `urls`: request url -> local key. The last one is `d.state`."""
+    state: dict[str, str | None] = dict(before)
+    out: dict[str, LedgerRow] = {}
+    for stem, entries in writer.bundles[start:]:
+        for url in entries:
+            key = urls[url]
+            if key in d.state and key not in d.delete:
+                state[key] = d.state[key]
+            else:
+                state.pop(key, None)
+        out[stem] = (patient_id, *ledger_text(state))
+    return out
 
 
 def context(job: ChunkJob, conn: Connection, mapping: Mapping) -> BuildContext:
@@ -132,22 +163,34 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
     job.out_dir.mkdir(parents=True, exist_ok=True)
     writer = make_writer(job.fmt, job.out_dir, **job.writer_options)
     validator = Validator(job.validate, job.every, _VALIDATED_PROFILES)
-    ledger: list[tuple[int, str]] = []
+    result = ChunkResult({}, 0, 0, [], [], [])
     types = job.partner.resource_types
     with engine.connect() as conn:
         ctx = context(job, conn, mapping)
         built = build_chunk(conn, mapping, ctx, job.patients, validator) if job.patients else {}
-    for p in job.patients:
-        items = built[p]
-        keys = {k for k, _ in items}
-        removed = deletes(ctx.pseudo, job.before.get(p, set()) - keys, types)
-        writer.patient(ctx.patient_ids[p], [r for _, r in items], removed)
-        ledger.append((p, "\n".join(sorted(keys))))
     patient_keyed = {p.local_prefix() for p in mapping.profiles if p.patient_keyed}
-    for p in job.gone:
-        keys = job.before.get(p, set()) | {f"{prefix}/{p}" for prefix in patient_keyed}
-        writer.patient(ctx.pseudo.id(patient_key(p)), [], deletes(ctx.pseudo, keys, types))
-        ledger.append((p, ""))
-    counts = writer.close()
-    files = writer.written() if hasattr(writer, "written") else []
-    return ChunkResult(counts, writer.deleted, validator.validated, validator.errors, ledger, files)
+    todo = [(p, ctx.patient_ids[p], built[p]) for p in job.patients]
+    todo += [(p, ctx.pseudo.id(patient_key(p)), []) for p in job.gone]
+    gone = set(job.gone)
+    for p, pid, items in todo:
+        before = None if job.before is None else job.before.get(p, {})
+        if p in gone:  # a deleted patient: everything given, and its patient-keyed resources
+            before = {**(before or {}), **{f"{prefix}/{p}": None for prefix in patient_keyed}}
+        d = delta(items, before, types)
+        if not d.send and not d.delete:
+            result.unchanged_patients += 1
+            continue
+        removed = deletes(ctx.pseudo, set(d.delete), types)
+        start = len(writer.bundles) if isinstance(writer, BundleWriter) else 0
+        writer.patient(pid, [r for _, r in d.send], removed)
+        result.sent_patients += p not in gone
+        result.ledger.append((p, *ledger_text(dict(d.state))))
+        if isinstance(writer, BundleWriter):
+            urls = {f"{r['resourceType']}/{r['id']}": k for k, r in d.send}
+            urls |= {f"{k.split('/', 1)[0]}/{ctx.pseudo.id(k)}": k for k in d.delete}
+            given = {k: h for k, h in (before or {}).items() if k.split("/", 1)[0] in types}
+            result.checkpoints |= checkpoints(writer, p, given, d, urls, start)
+    result.counts = writer.close()
+    result.files = writer.written() if hasattr(writer, "written") else []
+    result.deleted, result.validated, result.errors = writer.deleted, validator.validated, validator.errors
+    return result

@@ -8,6 +8,12 @@ parts are joined in chunk order, so the output is the same for any number of
 workers. The ledger then records what the partner was given, and `export_batch`
 what the export held.
 
+With `--since` (and in a push) only the precise change set is written: per changed patient
+the resources whose content hash differs from the ledger's, DELETEs for those gone, and the
+Provenance when anything of the patient went (etl/fhir/changes.py); the ResearchStudy when
+its own hash changed. A push records the ledger bundle by bundle as its server acknowledges
+them (etl/fhir/push.py), not here.
+
 The live tables are the last published batch (the quality gate keeps them so),
 so exporting them exports only published data.
 """
@@ -30,13 +36,24 @@ from etl.db.bulk import upsert
 from etl.db.lock import Notice, run_lock
 from etl.errors import InvalidFhirError
 from etl.fhir.build import security_meta
-from etl.fhir.changes import baseline, current_patients, deleted_patients, latest_run, resolve_since, run_instants
-from etl.fhir.chunks import ChunkJob, ChunkResult, context, run_chunk
+from etl.fhir.changes import (
+    NO_PATIENT,
+    Hashes,
+    baseline,
+    current_patients,
+    deleted_patients,
+    delta,
+    latest_run,
+    ledger_text,
+    resolve_since,
+    run_instants,
+)
+from etl.fhir.chunks import ChunkJob, ChunkResult, LedgerRow, context, run_chunk
 from etl.fhir.mapping import Mapping, load_mapping
 from etl.fhir.partners import Partner, check_dates, checked_secret
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.validate import Validator
-from etl.fhir.writers import DELETED, FIRST_PART, NdjsonWriter, make_writer, part_name, write_manifest
+from etl.fhir.writers import DELETED, FIRST_PART, BundleWriter, NdjsonWriter, make_writer, part_name, write_manifest
 from etl.messages import silent
 from schemas.export import ExportBatch, ExportLedger
 
@@ -58,6 +75,8 @@ class ExportResult:
     deleted_resources: int = 0
     validated: int = 0
     export_id: int | None = None
+    unchanged_patients: int = 0  # changed in the registry, but not in what the partner receives: nothing sent
+    checkpoints: dict[str, LedgerRow] = field(default_factory=dict)  # bundle stem -> ledger row once acknowledged
 
     @property
     def resources(self) -> int:
@@ -137,7 +156,10 @@ def _export(
         instants = run_instants(conn)
         patients = current_patients(conn, since_run)
         gone = deleted_patients(conn, since_run)
-        before = baseline(conn, partner.name, since_run, patients + gone) if since_run is not None else {}
+        before: dict[int, Hashes] | None = None
+        if since_run is not None:
+            wanted = [NO_PATIENT, *patients, *gone]
+            before = baseline(conn, partner.name, since_run, wanted, acknowledged=record_as == "push")
         base_job = ChunkJob(url, partner, fmt, out_dir, [], {}, validate, SAMPLE_EVERY, instants,
                             {"base_url": partner.base_url})  # fmt: skip
         ctx = context(base_job, conn, mapping)
@@ -147,26 +169,32 @@ def _export(
 
     def job(n: int, chunk: list[int], removed: list[int]) -> ChunkJob:
         wanted = set(chunk) | set(removed)
-        subset = {p: keys for p, keys in before.items() if p in wanted}
+        subset = None if before is None else {p: keys for p, keys in before.items() if p in wanted}
         return ChunkJob(url, partner, fmt, out_dir, chunk, subset, validate, SAMPLE_EVERY, instants,
                         {**base_job.writer_options, "part": part_name(n)}, removed)  # fmt: skip
 
     jobs = [job(n + 1, chunk, []) for n, chunk in enumerate(_chunks(order, chunk_size))]
     if gone:
         jobs.append(job(len(jobs) + 1, [], gone))
-    result = ExportResult(partner.name, fmt, out_dir, since_run, up_to, patients=len(patients))
+    result = ExportResult(partner.name, fmt, out_dir, since_run, up_to)
     result.deleted_patients = len(gone)
     validator = Validator(validate)
     counts: dict[str, int] = {}
     files: list[tuple[str, str, int]] = []
-    if "ResearchStudy" in partner.resource_types and (patients or since_run is None):
+    ledger: list[LedgerRow] = []
+    if "ResearchStudy" in partner.resource_types:
         study = study_resource(mapping, ctx.concepts, ctx.study_id)
         validator.check([study], "ResearchStudy")
-        writer = make_writer(fmt, out_dir, base_url=partner.base_url, part=FIRST_PART)
-        writer.study(study)
-        counts = writer.close()
-        files += writer.written() if isinstance(writer, NdjsonWriter) else []
-    ledger: list[tuple[int, str]] = []
+        given = None if before is None else before.get(NO_PATIENT, {})
+        sent = delta([(mapping.study["key"], study)], given, ("ResearchStudy",))
+        if sent.send:
+            writer = make_writer(fmt, out_dir, base_url=partner.base_url, part=FIRST_PART)
+            writer.study(study)
+            counts = writer.close()
+            files += writer.written() if isinstance(writer, NdjsonWriter) else []
+            ledger.append((NO_PATIENT, *ledger_text(dict(sent.state))))
+            if isinstance(writer, BundleWriter):
+                result.checkpoints[writer.bundles[0][0]] = ledger[-1]
     say = notice or silent
     say("export.start", patients=len(patients), chunks=len(jobs), partner=partner.name)
     for i, done in enumerate(_run(jobs, workers or default_workers()), 1):
@@ -174,10 +202,15 @@ def _export(
         for name, n in done.counts.items():
             counts[name] = counts.get(name, 0) + n
         result.deleted_resources += done.deleted
+        result.patients += done.sent_patients
+        result.unchanged_patients += done.unchanged_patients
+        result.checkpoints |= done.checkpoints
         validator.validated += done.validated
         validator.errors += done.errors
         ledger += done.ledger
         files += done.files
+    if result.unchanged_patients:
+        say("export.unchanged", n=result.unchanged_patients, partner=partner.name)
     if fmt == "ndjson":
         time = instants.get(up_to, NO_RUN) if up_to else NO_RUN
         write_manifest(out_dir, files, time, export_request(partner, instants.get(since_run or 0)), partner.files_url)
@@ -186,7 +219,7 @@ def _export(
     if validator.errors:
         shown = "\n  ".join(validator.errors[:20])
         raise InvalidFhirError.of("error.invalid_fhir", n=len(validator.errors), errors=f"\n  {shown}")
-    _record(engine, partner, result, ledger, record_as or fmt)
+    _record(engine, partner, result, [] if record_as == "push" else ledger, record_as or fmt)
     return result
 
 
@@ -199,13 +232,20 @@ def _run(jobs: list[ChunkJob], workers: int) -> Iterator[ChunkResult]:
         yield from pool.map(run_chunk, jobs)
 
 
-def _record(engine: Engine, partner: Partner, result: ExportResult, ledger: list[tuple[int, str]], fmt: str) -> None:
+def ledger_rows(partner: str, as_of: int, rows: list[LedgerRow], acknowledged: bool) -> list[dict[str, Any]]:
+    """export_ledger rows of (patient_id, resource_keys, content_sha256) states as of run `as_of`."""
+    return [
+        {"partner": partner, "patient_id": p, "as_of_run_id": as_of, "resource_keys": keys,
+         "content_sha256": hashes, "acknowledged": acknowledged}
+        for p, keys, hashes in rows
+    ]  # fmt: skip
+
+
+def _record(engine: Engine, partner: Partner, result: ExportResult, ledger: list[LedgerRow], fmt: str) -> None:
+    """The export's ledger rows (the files' state per patient written: given) and its export_batch row."""
     with engine.begin() as conn:
         if result.up_to_run_id is not None and ledger:
-            rows = [
-                {"partner": partner.name, "patient_id": p, "as_of_run_id": result.up_to_run_id, "resource_keys": keys}
-                for p, keys in ledger
-            ]
+            rows = ledger_rows(partner.name, result.up_to_run_id, ledger, acknowledged=False)
             upsert(conn, ExportLedger.__table__, rows, ["partner", "patient_id", "as_of_run_id"])
         result.export_id = conn.execute(
             insert(ExportBatch.__table__).values(

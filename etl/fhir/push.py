@@ -1,11 +1,15 @@
 """`hsct export push`: send a partner the changes since its last acknowledged push.
 
-The bundles are exported afresh (`--since` the partner's acknowledged run) and sent
-in order (the study first, then each patient's parts). Each acknowledged bundle is
-recorded with its content hash at once, so an interrupted push resumes without
-re-sending what arrived; the partner's acknowledged run moves forward only when
-every bundle arrived. Without a folder to keep them in, the bundles live in a temporary
-folder that is removed when the push ends.
+The bundles are exported afresh (`--since` the partner's acknowledged run, against what
+its server acknowledged: etl/fhir/changes.py `baseline`) and hold the precise change set:
+the resources whose content changed, DELETEs, and the Provenance of each patient touched.
+They are sent in order (the study first, then each patient's parts). Each acknowledged
+bundle is recorded at once, in one transaction: its content hash (export_push) and the
+patient's ledger state with that bundle applied (export_ledger, `acknowledged`), so an
+interrupted push resumes without re-sending what arrived and without forgetting what did
+not; the partner's acknowledged run moves forward only when every bundle arrived. Without
+a folder to keep them in, the bundles live in a temporary folder that is removed when the
+push ends.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from sqlalchemy import Engine, select, update
 from etl.db.bulk import upsert
 from etl.errors import PushError
 from etl.fhir.client import FhirClient, PermanentFailure
-from etl.fhir.export import ExportResult, export_fhir
+from etl.fhir.export import ExportResult, export_fhir, ledger_rows
 from etl.fhir.partners import Partner
 from etl.messages import Say, silent
-from schemas.export import ExportBatch, ExportPartner, ExportPush
+from schemas.export import ExportBatch, ExportLedger, ExportPartner, ExportPush
 
 
 @dataclass
@@ -73,9 +77,11 @@ def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backof
     )  # fmt: skip
     with engine.connect() as conn:
         rows = conn.execute(
-            select(ExportPush.bundle, ExportPush.content_sha256).where(ExportPush.partner == partner.name)
+            select(ExportPush.bundle, ExportPush.content_sha256, ExportPush.up_to_run_id).where(
+                ExportPush.partner == partner.name
+            )
         )
-        acked = dict(rows.all())
+        acked = {bundle: (digest, run) for bundle, digest, run in rows.all()}
     client = FhirClient(partner.base_url, partner.timeout_s, partner.retries, backoff_s)
     files = bundle_order(out_dir)
     sent = skipped = 0
@@ -83,9 +89,10 @@ def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backof
     for i, path in enumerate(files, 1):
         body = path.read_bytes()
         digest = hashlib.sha256(body).hexdigest()
-        if acked.get(path.stem) == digest:
+        if acked.get(path.stem) == (digest, result.up_to_run_id):  # this very bundle arrived before
             skipped += 1
             say("push.skipped", i=i, n=len(files), bundle=path.name)
+            _acknowledged(engine, partner, result, path.stem, digest)
             continue
 
         def retrying(attempt: int, allowed: int, wait: float, why: str, bundle: str = path.name) -> None:
@@ -101,17 +108,27 @@ def _push(engine: Engine, partner: Partner, out_dir: Path, validate: str, backof
                 "error.push_rejected", partner=partner.name, bundle=path.name, error=exc, sent=sent, skipped=skipped
             ) from exc
         sent += 1
-        with engine.begin() as conn:
-            row = {
-                "partner": partner.name,
-                "bundle": path.stem,
-                "content_sha256": digest,
-                "up_to_run_id": result.up_to_run_id,
-                "acknowledged_at": dt.datetime.now().replace(microsecond=0),
-            }
-            upsert(conn, ExportPush.__table__, [row], ["partner", "bundle"])
+        _acknowledged(engine, partner, result, path.stem, digest)
     _finish(engine, result, "pushed")
     return PushResult(result, len(files), sent, skipped, client.attempts)
+
+
+def _acknowledged(engine: Engine, partner: Partner, result: ExportResult, stem: str, digest: str) -> None:
+    """Record, in one transaction, that the server holds bundle `stem`: its content hash, and its
+    patient's ledger state with the bundle applied (as of the push's run, `acknowledged`)."""
+    with engine.begin() as conn:
+        row = {
+            "partner": partner.name,
+            "bundle": stem,
+            "content_sha256": digest,
+            "up_to_run_id": result.up_to_run_id,
+            "acknowledged_at": dt.datetime.now().replace(microsecond=0),
+        }
+        upsert(conn, ExportPush.__table__, [row], ["partner", "bundle"])
+        state = result.checkpoints.get(stem)
+        if state is not None and result.up_to_run_id is not None:
+            rows = ledger_rows(partner.name, result.up_to_run_id, [state], acknowledged=True)
+            upsert(conn, ExportLedger.__table__, rows, ["partner", "patient_id", "as_of_run_id"])
 
 
 def _finish(engine: Engine, result: ExportResult, status: str) -> None:

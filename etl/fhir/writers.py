@@ -107,6 +107,7 @@ class BundleWriter:
         self.base_url = base_url
         self.counts: dict[str, int] = {}
         self.deleted = 0
+        self.bundles: list[tuple[str, list[str]]] = []  # (file stem, each entry's request url) in writing order
 
     def _put(self, r: dict[str, Any]) -> dict[str, Any]:
         t, i = r["resourceType"], r["id"]
@@ -116,6 +117,7 @@ class BundleWriter:
     def _bundle(self, name: str, entries: list[dict[str, Any]]) -> None:
         bundle = {"resourceType": "Bundle", "meta": bundle_meta(), "type": "transaction", "entry": entries}
         (self.out / f"{name}.json").write_bytes(dumps(bundle))
+        self.bundles.append((name, [e["request"]["url"] for e in entries]))
 
     def study(self, resource: dict[str, Any]) -> None:
         self._bundle("0-study", [self._put(resource)])

@@ -37,13 +37,11 @@ def test_since_exports_the_changed_patient_and_deletes_the_deleted_one(loaded_db
     hsct("run", "--source", str(second_night(tmp_path)), "--db", loaded_db, "--wait")
     since = _export(loaded_db, tmp_path / "since1", "--since", "1")
     changed = list(ndjson_resources(since))
-    patients = {f"Patient/{r['id']}" for r in changed if r["resourceType"] == "Patient"}
-    assert len(patients) == 1
-    (changed_ref,) = patients
-    assert all(patient_refs(r) == {changed_ref} for r in changed if r["resourceType"] != "ResearchStudy")
-    assert {f"{r['resourceType']}/{r['id']}" for r in changed} - {
-        f"ResearchStudy/{r['id']}" for r in changed if r["resourceType"] == "ResearchStudy"
-    } == before[changed_ref]
+    # the precise change set (issue 16, item 4): the changed Observation and its patient's Provenance only
+    assert sorted(r["resourceType"] for r in changed) == ["Observation", "Provenance"]
+    (changed_ref,) = set().union(*(patient_refs(r) for r in changed))
+    assert all(patient_refs(r) == {changed_ref} for r in changed)
+    assert {f"{r['resourceType']}/{r['id']}" for r in changed} < before[changed_ref]
     cd34 = [r for r in changed if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "78002-3"]
     assert cd34[0]["valueQuantity"]["value"] == 0.9 and cd34_before[changed_ref] == 0.6
     (deleted_file,) = since.glob("deleted.*.ndjson")
