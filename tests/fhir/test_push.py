@@ -19,12 +19,12 @@ from tests.fhir.helpers import bundle_entries, second_night
 
 
 def _stored(server: str, rtype: str) -> dict[str, dict]:
-    """The server's resources of a type, their meta cut to the security labels sent (it adds its own)."""
+    """The server's resources of a type, their meta cut to the profile and security labels sent (it adds its own)."""
     bundle = requests.get(f"{server}/{rtype}", params={"_count": "1000"}, timeout=10).json()
     out = {}
     for e in bundle.get("entry", []):
         r = dict(e["resource"])
-        r["meta"] = {"security": r.get("meta", {}).get("security")}
+        r["meta"] = {k: v for k, v in r.get("meta", {}).items() if k in ("profile", "security")}
         out[r["id"]] = r
     return out
 

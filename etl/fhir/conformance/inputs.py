@@ -2,7 +2,8 @@
 
 Inputs (paths relative to the mappings folder): `concepts.csv` (every concept: its system,
 code, English and Russian display), `concept_codings.csv` (the further codings of a concept)
-and the FHIR element mapping `fhir/<stem>.yaml` (etl/fhir/mapping.py's FILE_ORDER). The
+and every `fhir/*.yaml` (the FHIR element mapping, etl/fhir/mapping.py, and whatever else it
+may come to read there: a new file there changes the version too). The
 coded columns' concept domains come from the schema (`domain_check` of schemas/tables.py),
 the one place that says which domain a column holds.
 
@@ -23,7 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from etl.fhir.conformance.names import BASE_VERSION
-from etl.fhir.mapping import FILE_ORDER, Mapping, load_mapping
+from etl.fhir.mapping import Mapping, load_mapping
 from etl.paths import MAPPINGS_DIR
 
 CONCEPTS = "concepts.csv"
@@ -75,7 +76,7 @@ class Inputs:
 
 def input_files(folder: Path = MAPPINGS_DIR) -> list[Path]:
     """The files the package is generated from, in sorted order of their path under `folder`."""
-    files = [folder / CONCEPTS, folder / CODINGS, *(folder / "fhir" / f"{stem}.yaml" for stem in FILE_ORDER)]
+    files = [folder / CONCEPTS, folder / CODINGS, *(folder / "fhir").glob("*.yaml")]
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
