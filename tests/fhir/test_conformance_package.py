@@ -9,7 +9,7 @@ import json
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -271,7 +271,7 @@ def test_the_version_changes_when_a_mapping_file_changes_and_only_then(tmp_path:
     assert same.version == build_package().version  # the content, not the folder, names the version
     (copy / "partners.yaml").write_text("partners: {}\n", encoding="utf-8")  # not an input of the package
     assert build_package(copy).version == same.version
-    edits = {
+    edits: dict[str, Callable[[str], str]] = {
         "fhir/observation.yaml": lambda t: t + "# a comment is a change too\n",
         "concepts.csv": lambda t: t.replace(",Haploidentical related donor,", ",Haploidentical donor,"),
     }

@@ -69,7 +69,8 @@ def _kebab(text: str) -> str:
 def element_id(resource_type: str, path: str, transform: str) -> tuple[str, tuple[str, ...]]:
     """The element id of a mapping path and the choice types it uses."""
     segments = [seg.split("[", 1)[0] for seg in path.split(".")]
-    first, types = segments[0], ()
+    first = segments[0]
+    types: tuple[str, ...] = ()
     if transform == "date":
         first, types = f"{first}[x]", DATE_TYPES
     else:
