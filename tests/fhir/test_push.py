@@ -80,4 +80,6 @@ def test_push_stores_every_resource_once_despite_failed_first_attempts(
     with engine.connect() as conn:
         assert conn.execute(select(ExportPartner.acked_run_id)).scalar_one() == 2
     engine.dispose()
-    assert json.loads((tmp_path / "push3" / "0-study.json").read_text())["entry"][0]["request"]["method"] == "PUT"
+    # precise change sets (issue 16, item 4): the study did not change, so it is not sent again
+    assert not (tmp_path / "push3" / "0-study.json").exists()
+    assert json.loads((tmp_path / "push1" / "0-study.json").read_text())["entry"][0]["request"]["method"] == "PUT"
