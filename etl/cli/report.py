@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from etl.cli.options import db_option
+from etl.cli.options import current_lang, db_option
 
 
 @click.command("report")
@@ -26,8 +26,17 @@ from etl.cli.options import db_option
     help="A synthetic cohort's decisions file (the ids it exempts, and why), e.g. study/decisions.yaml for the "
     "demo's study cohort. Default: none; real data never gets a cohort's exemptions.",
 )
+@click.option(
+    "--from-fhir",
+    "from_fhir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Read no database: rebuild analysis_patient from an NDJSON export folder (`hsct export fhir --format "
+    "ndjson`) with the SQL-on-FHIR views of mappings/fhir/views/, then compute the same report.",
+)
 @db_option
-def report(out_dir: Path, decisions: Path | None, db_url: str | None) -> None:
+def report(out_dir: Path, decisions: Path | None, from_fhir: Path | None, db_url: str | None) -> None:
     """Reproduce every published statistic from the analysis views and write the report.
 
     Reads only the views of migration 0003 (analysis_patient, analysis_table1-4)
@@ -38,6 +47,13 @@ def report(out_dir: Path, decisions: Path | None, db_url: str | None) -> None:
     published inconsistency or defect), the bilingual report.html with Tables
     1-4 and Figures 1-3, and the consistency audit of the paper (audit.txt).
     A `differs` is a finding, not a failure: the exit code is 0.
+
+    With --from-fhir DIR no database is read: the ViewDefinitions of
+    mappings/fhir/views/ flatten a partner's NDJSON export (sqlonfhir, a
+    SQL-on-FHIR v2 engine), etl.analysis.from_fhir turns their rows into
+    analysis_patient, and the same statistics code computes the report: the
+    proof that the export carries the study. What no export carries (the age,
+    the bridging regimen of InO-) is NULL there (README).
 
     No decisions file applies unless --decisions names one (the synthetic study
     cohort's is study/decisions.yaml; `hsct demo` passes it): on real data every
@@ -51,14 +67,26 @@ def report(out_dir: Path, decisions: Path | None, db_url: str | None) -> None:
         hsct report --out report/ --db hsct.db
         hsct report --out demo-report/ --db demo/hsct.db --decisions study/decisions.yaml
         jq '.[] | select(.status == "differs")' report/statistics.json
+        hsct report --out partner-report/ --from-fhir export/ --decisions study/decisions.yaml
     """
-    from etl.db import make_engine, resolve_url
-    from etl.db.require import require_database
     from etl.report import STATISTICS_JSON, write_report
 
-    engine = make_engine(resolve_url(db_url))
+    if from_fhir is not None:
+        from etl.analysis.from_fhir import VIEWS_DIR, analysis_engine, patients_from_fhir
+        from etl.messages import text
+
+        patients = patients_from_fhir(from_fhir)
+        views = len(list(VIEWS_DIR.glob("*.json")))
+        click.echo(text("report.from_fhir.done", current_lang(), patients=len(patients), path=from_fhir, views=views))
+        engine = analysis_engine(patients)
+    else:
+        from etl.db import make_engine, resolve_url
+        from etl.db.require import require_database
+
+        engine = make_engine(resolve_url(db_url))
     try:
-        require_database(engine, published=True, patients=True)
+        if from_fhir is None:
+            require_database(engine, published=True, patients=True)
         result = write_report(engine, out_dir, decisions=decisions)
     finally:
         engine.dispose()
