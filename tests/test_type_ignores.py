@@ -27,10 +27,6 @@ PENDING = {
     "etl/harmonize/parse_labs.py",
     "etl/harmonize/registry.py",
     "etl/harmonize/vocab.py",
-    "etl/load/labs.py",
-    "etl/load/readback.py",
-    "etl/performance/memory.py",
-    "etl/run/replay.py",
 }
 
 

@@ -16,6 +16,7 @@ could not read (the run summary says how many were kept).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import pandas as pd
 from pandas.api.types import union_categoricals
@@ -149,7 +150,8 @@ def _could_be_rejected(conn: Connection, kept_names: pd.DataFrame | None) -> Cal
 
 
 def _id_text(patient_id: object) -> str | None:
-    return None if patient_id is None or pd.isna(patient_id) else str(int(patient_id))  # type: ignore[arg-type]
+    # an id column with NaN holds floats
+    return None if patient_id is None or pd.isna(patient_id) else str(int(cast(float, patient_id)))
 
 
 def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Series:

@@ -107,5 +107,5 @@ def _plain_value(v: object) -> object:
     if v is None:
         return None
     if hasattr(v, "item"):  # numpy scalars
-        return v.item()  # type: ignore[attr-defined]
+        return v.item()
     return v

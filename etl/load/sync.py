@@ -193,7 +193,10 @@ def _update(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
     assignments = ", ".join(f'"{c}" = {mark}' for c in values)
     where = " AND ".join(f'"{c}" = {mark}' for c in pk)
     params = python_values(rows[values + pk], table, conn.dialect.name)
-    cur = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection is closed")
+    cur = driver.cursor()
     cur.executemany(f'UPDATE "{table.name}" SET {assignments} WHERE {where}', params)
     cur.close()
 

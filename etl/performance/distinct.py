@@ -30,7 +30,8 @@ def each_distinct(
     """
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     results = list(convert(pd.Series(uniques, dtype=object)))
-    return np.array([*results, missing], dtype=dtype)[codes]  # code -1 (missing) → the last
+    spread: np.ndarray = np.array([*results, missing], dtype=dtype)[codes]  # code -1 (missing) → the last
+    return spread
 
 
 T = TypeVar("T")

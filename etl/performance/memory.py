@@ -12,18 +12,21 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 
 
 @cache
-def _malloc_trim() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+def _malloc_trim() -> Callable[[int], int] | None:
     name = ctypes.util.find_library("c")
+    if not name:
+        return None
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
+        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim
     except (OSError, AttributeError):  # no such library or no such function (not glibc)
         return None
+    return trim
 
 
 def release_memory(*, collect: bool = False) -> None:

@@ -40,8 +40,8 @@ def _raw_table(conn: Connection, file: Row[Any]) -> RawTable:
     preamble = [(int(n), text) for n, _, text in (line.partition("\t") for line in (file.preamble or "").splitlines())]
     return RawTable(
         path=Path(file.file_name),
-        feed=file.feed,  # type: ignore[arg-type]
-        format=file.format,  # type: ignore[arg-type]
+        feed=file.feed,
+        format=file.format,
         sha256=file.checksum_sha256,
         size=int(file.size_bytes),
         encoding=file.encoding,
@@ -69,7 +69,7 @@ def _row_issues(conn: Connection, file_id: int, headers: list[str]) -> list[RowI
     return [
         RowIssue(
             int(r.row_number),
-            kinds[r.reason_code],  # type: ignore[arg-type]
+            kinds[r.reason_code],
             r.message,
             headers.index(r.column_name) + 1 if r.column_name in headers else None,
         )

@@ -13,6 +13,7 @@ lock, the savepoint and the bookkeeping around it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class LoadedNight:
 def load_night(
     conn: Connection,
     run_id: int,
-    feeds: list[str],
+    feeds: Sequence[str],
     pool: AbstractContextManager[Prepared],
     say: Say,
     clock: StageClock,
