@@ -26,7 +26,8 @@ from etl.audit.model import Catalog
 from etl.errors import InputError
 from etl.paths import PROJECT_ROOT
 from etl.report.figures import draw_figure
-from etl.report.html import Applied, Tables, render_report
+from etl.report.html import Applied, render_report
+from etl.report.tables_html import Tables
 
 LAYOUT = Path(__file__).with_name("layout.yaml")
 STATISTICS_JSON = "statistics.json"

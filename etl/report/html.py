@@ -13,26 +13,36 @@ PNG per language (etl.report.figures), each shown in its own view.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-import pandas as pd
-
 from etl import language_switch
-from etl.analysis.compare import DIFFERS, NOT_COMPUTABLE, REPRODUCED
+from etl.analysis.compare import REPRODUCED
 from etl.analysis.readings import Reading
 from etl.analysis.reproduce import Reproduction
 from etl.audit import Finding
 from etl.audit.model import Catalog
 from etl.audit.notes import Code, Note, Num, note
-from etl.messages import LANGS, Lang, text
-from etl.report.numbers import DEFAULT_PCT_PLACES, count_text, num, p_text, places_like, plain, printed_count
+from etl.messages import LANGS, text
+from etl.report.bilingual import (
+    MARKS,
+    SLUG,
+    STATUSES,
+    code,
+    each,
+    each_plain,
+    label,
+    mark,
+    p_published,
+    percent_of,
+    published,
+    reading_marks,
+    t,
+    tn,
+)
+from etl.report.tables_html import Tables, render_table
 
-STATUSES = (REPRODUCED, DIFFERS, NOT_COMPUTABLE)
-MARKS = {REPRODUCED: "✓", DIFFERS: "≠", NOT_COMPUTABLE: "—"}
-SLUG = {REPRODUCED: "reproduced", DIFFERS: "differs", NOT_COMPUTABLE: "not-computable"}
 REASON_SLUG = {"cohort choice": "cohort", "published inconsistency": "published", "defect": "defect"}
 SECTIONS = ("summary", "readings", "table1", "table2", "table3", "table4", "figures", "statistics", "audit")
 
@@ -89,222 +99,6 @@ class Applied:
     sha256: str
 
 
-# ---- writing one text in both languages --------------------------------------------------------------------
-
-
-def bi(by_lang: dict[Lang, str]) -> str:
-    """Already-escaped HTML per language: once when the same, else one span per language."""
-    if by_lang["ru"] == by_lang["en"]:
-        return by_lang["ru"]
-    return "".join(f'<span class="l-{lang}" lang="{lang}">{by_lang[lang]}</span>' for lang in LANGS)
-
-
-def each(render: Callable[[Lang], str]) -> str:
-    return bi({lang: render(lang) for lang in LANGS})
-
-
-def t(key: str, **params: Any) -> str:
-    """The message `key`, escaped (identifiers in backticks as code), in both languages."""
-    return tn(Note(key, params))
-
-
-def tn(n: Note) -> str:
-    return each(lambda lang: n.render(lang, html=True))
-
-
-def code(value: str) -> str:
-    return f'<code translate="no">{escape(value)}</code>'
-
-
-def mark(result: Reproduction | None) -> str:
-    if result is None:
-        return ""
-    return f'<span class="mark {SLUG[result.status]}">{MARKS[result.status]}</span>'
-
-
-def published(value: Callable[[Lang], str]) -> str:
-    """`опубл.: 21 (87,5)` / `publ.: 21 (87.5)`."""
-    return each(lambda lang: escape(text("report.published_short", lang, value=value(lang))))
-
-
-def each_plain(value: Any) -> str:
-    """A published or computed value as written in each language (`etl.report.numbers.plain`), escaped."""
-    return each(lambda lang: escape(plain(value, lang)))
-
-
-def percent_of(value: Any) -> Callable[[Lang], str]:
-    """A printed percentage in a language, at its printed precision (at least one place): `87,5%` / `87.5%`."""
-    return lambda lang: num(value, places_like(value, 1), lang) + "%"
-
-
-def p_published(p: Reproduction, printed: Any) -> str:
-    """The computed p beside the printed one, in both languages: `p = 0.031; publ.: 0.03`."""
-    return each(
-        lambda lang: escape(
-            f"p = {p_text(p.computed, lang)}; " + text("report.published_short", lang, value=p_text(printed, lang))
-        )
-    )
-
-
-def reading_marks(readings: Iterable[Reading]) -> str:
-    links = ",".join(f'<a href="#reading-{r.number}">{r.number}</a>' for r in readings)
-    return f'<sup class="rd">{links}</sup>' if links else ""
-
-
-# ---- Tables 1-4 ------------------------------------------------------------------------------------------
-
-
-class Tables:
-    """The table views and the reproductions, looked up by the layout's cell references."""
-
-    def __init__(self, views: dict[int, pd.DataFrame], results: dict[str, Reproduction], catalog: Catalog) -> None:
-        self.rows = {(number, r.row_key, r.grp): r for number, df in views.items() for r in df.itertuples()}
-        self.results = results
-        self.catalog = catalog
-        self.used: dict[int, Reading] = {}  # the readings a table's cells were computed under
-
-    def view_row(self, number: int, row: str, grp: str) -> Any:
-        return self.rows.get((number, row, grp))
-
-    def group_n(self, grp: str) -> int | None:
-        row = self.view_row(1, "patients", grp)
-        return None if row is None else int(row.n)
-
-    def count_cell(self, number: int, cell: dict[str, Any]) -> str:
-        row = self.view_row(number, cell["row"], cell["grp"])
-        entry = self.catalog.entries.get(cell.get("id", ""), {})
-        places = places_like(entry.get("pct"), DEFAULT_PCT_PLACES)
-        of = bool(cell.get("of"))
-        pct = None if row is None or pd.isna(row.pct) else float(row.pct)
-
-        def shown(lang: Lang) -> str:
-            return "—" if row is None else count_text(int(row.n), int(row.denom), pct, places, of, lang)
-
-        printed = (lambda lang: printed_count(entry, of, lang)) if entry else None
-        return self._with_printed(each(shown), printed, cell.get("id"))
-
-    def stat_cell(self, cell: dict[str, Any]) -> str:
-        result = self.results.get(cell["id"])
-        entry = self.catalog.entries.get(cell["id"], {})
-        value = None if result is None else result.computed
-        show = cell["show"]
-        if show == "p":
-            return self._with_printed(
-                each(lambda lang: p_text(value, lang)), lambda lang: p_text(entry.get("p"), lang), cell["id"]
-            )
-        if show == "day":
-            places = 1 if value is not None and value % 1 else 0
-            shown = t("report.day", day=num(value, places)) if value is not None else "—"
-            return self._with_printed(
-                shown, (lambda lang: text("report.day", lang, day=num(entry["value"]))) if entry else None, cell["id"]
-            )
-        if show == "range_median":
-            median = self.results.get(cell["median"])
-            mid = None if median is None else median.computed
-
-            def rng(lang: Lang) -> str:
-                if value is None or mid is None:
-                    return "—"
-                return text(
-                    "report.range_median",
-                    lang,
-                    lo=num(value[0]),
-                    hi=num(value[1]),
-                    median=num(mid, 0 if mid % 1 == 0 else 1, lang),
-                )
-
-            printed = self.catalog.entries[cell["median"]]["value"]
-            return self._with_printed(
-                each(lambda lang: escape(rng(lang))),
-                lambda lang: text("report.range_median", lang, lo=entry["min"], hi=entry["max"], median=printed),
-                cell["id"]) + mark(median)  # fmt: skip
-        return self._with_printed(each(lambda lang: plain(value, lang)), None, cell["id"])
-
-    def _with_printed(self, shown: str, printed: Callable[[Lang], str] | None, stat_id: str | None) -> str:
-        result = self.results.get(stat_id or "")
-        readings = result.readings if result else ()
-        for r in readings:
-            self.used[r.number] = r
-        pub = ""
-        if printed is not None:
-            pub = (
-                '<div class="pub">'
-                + each(lambda lang: escape(text("report.published_short", lang, value=printed(lang))))
-                + f" {mark(result)}</div>"
-            )
-        return f"{shown}{reading_marks(readings)}{pub}"
-
-    def cell(self, number: int, cell: dict[str, Any]) -> str:
-        if not cell:
-            return ""
-        if "row" in cell:
-            return self.count_cell(number, cell)
-        return self.stat_cell(cell)
-
-    def count_suffix(self, number: int, count: dict[str, Any]) -> dict[Lang, str]:
-        row = self.view_row(number, count["row"], count["grp"])
-        if row is None:
-            return {lang: "" for lang in LANGS}
-        return {
-            lang: (
-                f" (n = {int(row.n)}"
-                + ("" if pd.isna(row.pct) or number == 4 else f"; {num(float(row.pct), 1, lang)}%")
-                + ")"
-            )
-            for lang in LANGS
-        }
-
-
-def _label(key: str, suffix: dict[Lang, str] | None = None) -> str:
-    return each(lambda lang: escape(text(key, lang) + (suffix[lang] if suffix else "")))
-
-
-def render_table(spec: dict[str, Any], t_: Tables) -> str:
-    number = spec["number"]
-    t_.used = {}
-    heads = ["<th>" + t("report.column.parameter") + "</th>"]
-    for col in spec["columns"]:
-        n = t_.group_n(col["group"]) if "group" in col else None
-        suffix = {lang: f" (n = {n})" if n is not None else "" for lang in LANGS}
-        heads.append("<th>" + _label(col["label"], suffix) + "</th>")
-    body = []
-    for row in spec["rows"]:
-        n_suffix = t_.count_suffix(number, row["count"]) if "count" in row else None
-        if "section" in row:
-            p = t_.results.get(row.get("p", ""))
-            p_note = (
-                ""
-                if p is None
-                else " ("
-                + p_published(p, t_.catalog.entries[p.id]["p"])
-                + (f" {mark(p)}{reading_marks(p.readings)})")
-            )
-            if p is not None:
-                t_.used.update({r.number: r for r in p.readings})
-            body.append(
-                f'<tr class="section"><td colspan="{len(heads)}">{_label(row["section"], n_suffix)}{p_note}</td></tr>'
-            )
-            continue
-        cls = ' class="indent"' if row.get("indent") else ""
-        cells = "".join(f'<td class="value">{t_.cell(number, c)}</td>' for c in row["cells"])
-        body.append(f"<tr><td{cls}>{_label(row['label'], n_suffix)}</td>{cells}</tr>")
-    notes = _readings_note(t_.used.values())
-    return (
-        f'<section id="table{number}"><h2>{t("report.table", number=number)}. {_label(spec["title"])}</h2>'
-        f'<table class="paper" id="table{number}-grid"><thead><tr>{"".join(heads)}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>{notes}</section>"
-    )
-
-
-def _readings_note(readings: Iterable[Reading]) -> str:
-    """The readings a table or figure shows numbers under, each with its mark and choice."""
-    items = "".join(
-        f'<li><a href="#reading-{r.number}">{r.number}</a> {tn(r.choice)}</li>'
-        for r in sorted(readings, key=lambda r: r.number)
-    )
-    return f'<div class="pub"><b>{t("report.readings.used")}</b><ul>{items}</ul></div>' if items else ""
-
-
 # ---- Figures -----------------------------------------------------------------------------------------------
 
 
@@ -359,7 +153,7 @@ def render_figure(spec: dict[str, Any], results: dict[str, Reproduction], catalo
             )
     return (
         f'<figure id="figure{number}">{images}<figcaption><b>{t("report.figure", number=number)}.</b> '
-        f'{_label(spec["title"])}<ul>{"".join(items)}</ul><span class="pub">{t("report.figure.at_risk_note")}'
+        f'{label(spec["title"])}<ul>{"".join(items)}</ul><span class="pub">{t("report.figure.at_risk_note")}'
         f"</span></figcaption></figure>"
     )
 
