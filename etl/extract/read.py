@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from etl.extract.csv_reader import parse_csv
+from etl.extract.delimiter import detect_delimiter, sep_hint
 from etl.extract.discover import scan
 from etl.extract.feeds import feed_text
 from etl.extract.model import (
@@ -30,7 +31,7 @@ from etl.extract.model import (
     RowIssue,
     UnreadableFileError,
 )
-from etl.extract.sniff import BadLine, decode_text, detect_delimiter, sep_hint
+from etl.extract.sniff import BadLine, decode_text
 from etl.extract.xlsx_reader import parse_xlsx
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Tell a CSV file's encoding and delimiter by deterministic rules.
+"""Tell a CSV file's encoding by deterministic rules (its delimiter: etl.extract.delimiter).
 
 Encoding, in order:
 1. a byte-order mark is unambiguous: UTF-8 → `utf-8-sig` (a line that is not UTF-8 is
@@ -17,22 +17,13 @@ Encoding, in order:
    the file. When they are more than half of the file's lines the file is refused instead; but a
    file wholly in Windows-1251 (no UTF-8 line, most lines 8-bit, Russian text) is read as such even
    for a feed whose contract says UTF-8, with a warning.
-
-Delimiter: a first line `sep=X` (Excel's delimiter hint) names it. Else `;`, `,` or a tab,
-whichever splits the sample's records into the most common width most consistently, with more
-than one column (quoted fields and decimal commas in `;` files do not mislead it, title lines
-above the header do not count); then the one giving more columns; then the feed's usual one.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Literal
 
 from charset_normalizer import from_bytes
@@ -48,18 +39,13 @@ BOMS: tuple[tuple[bytes, str], ...] = (  # longest first: the UTF-32 LE mark sta
     (b"\xfe\xff", "utf-16-be"),
 )
 ZIP_MAGIC = b"PK\x03\x04"
-DELIMITERS = (";", ",", "\t")
 SAMPLE_CHARS = 256 * 1024
-# A record of nothing but these is blank whichever delimiter is tried.
-BLANK_CHARS = " \t\r\n;,"
-SAMPLE_RECORDS = 1000
 # Non-letters a Russian Windows-1251 text commonly holds.
 RUSSIAN_PUNCTUATION = frozenset("«»—–№°±…\u00a0“”„‘’•·§")
 MAX_CONTROL_SHARE = 0.01
 MAX_LATIN_ADJACENT_SHARE = 0.5
 MAX_BAD_LINE_SHARE = 0.5  # more lines than this in another encoding: the file is refused, not its rows
 LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-SEP_HINT = re.compile(r"^sep=(.)$", re.IGNORECASE)
 
 BadLineKind = Literal["undecodable_text", "mixed_encoding"]
 
@@ -302,34 +288,3 @@ def _check_is_text(text: str) -> None:
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
     if controls > MAX_CONTROL_SHARE * len(sample):
         raise FileContentError("it is mostly control characters: binary content, not CSV text")
-
-
-def sep_hint(text: str) -> str | None:
-    """Excel's delimiter hint: the X of a first line `sep=X`, else None (the line is not data)."""
-    first = re.split(r"\r\n|\r|\n", text[:16], maxsplit=1)[0]
-    match = SEP_HINT.match(first)
-    return match.group(1) if match else None
-
-
-def detect_delimiter(text: str, default: str) -> str:
-    """`;`, `,` or a tab for this CSV text; `default` (the feed's usual one) breaks ties."""
-    sample = text[:SAMPLE_CHARS]
-    truncated = len(text) > len(sample)
-    return max(DELIMITERS, key=lambda d: _score(sample, d, truncated, default))
-
-
-def _score(sample: str, delimiter: str, truncated: bool, default: str) -> tuple[bool, float, int, bool]:
-    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-    try:
-        records = [r for r in islice(reader, SAMPLE_RECORDS + 1) if any(c.strip(BLANK_CHARS) for c in r)]
-    except csv.Error:
-        return (False, 0.0, 0, delimiter == default)
-    if truncated and len(records) > 1:
-        records.pop()  # the sample may have cut the last record
-    if not records:
-        return (False, 0.0, 0, delimiter == default)
-    widths = Counter(len(r) for r in records)
-    # the most common width (the widest among equals): title lines above the header do not set it
-    width, count = max(widths.items(), key=lambda wc: (wc[1], wc[0]))
-    consistency = count / len(records)
-    return (width > 1, consistency, width, delimiter == default)

@@ -14,7 +14,8 @@ import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from etl.extract import ROW_NUMBER, UnreadableFileError, read_file
-from etl.extract.sniff import decode_text, detect_delimiter, sep_hint
+from etl.extract.delimiter import detect_delimiter, sep_hint
+from etl.extract.sniff import decode_text
 from etl.harmonize.vocab import load_vocabulary
 from tests.extract.helpers import cells, feed_file
 

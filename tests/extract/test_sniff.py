@@ -2,8 +2,9 @@
 
 import pytest
 
+from etl.extract.delimiter import detect_delimiter
 from etl.extract.model import FileContentError
-from etl.extract.sniff import decode_text, detect_delimiter, looks_russian
+from etl.extract.sniff import decode_text, looks_russian
 
 RU = (
     "Код пациента;Пол;МОБ перед ТГСК;Терапия перед ТГСК\r\n"
