@@ -8,7 +8,9 @@ One query, `LINEAGE_SQL`, answers it. Parameters:
 - `record_id`: the patient's `patient_id` for every patient-level table, the
   `lab_result_id` for `lab_result`.
 
-It follows `field_origin` (column → record field → source field), takes the
+It follows `field_origin` (column → record field → source field: the lineage
+entries of the field catalogue, mappings/field_catalogue.yaml, loaded with the
+vocabulary by `etl.load.concepts.sync_concepts`), takes the
 row that provided that field (`value_source` when merging took it from another
 row than the patient's own `raw_row_id`), and names the file, sheet, physical
 row and the header of the source column.

@@ -323,7 +323,8 @@ class ValueSource(Base):
 class FieldOrigin(Base):
     """Which record field, and which source field of the feeds, each harmonized column comes from.
 
-    Loaded from mappings/field_origin.csv. `concept_id` selects the row of a long
+    Loaded from the field catalogue (mappings/field_catalogue.yaml, its `to:` columns;
+    `source_field` is a field name of it). `concept_id` selects the row of a long
     table (e.g. complication/sos) and is '' for wide tables.
     """
 

@@ -41,7 +41,8 @@ def mappings() -> None:
 def mappings_check(mappings_dir: Path) -> None:
     """Validate the mapping files: no spelling mapped to two targets within a domain or
     feed, every target a concept of concepts.csv, every concept reachable, every field
-    parsed. Exit 11 with the list of problems.
+    parsed, every column of the field catalogue a column of the schema. Exit 11 with the
+    list of problems.
 
     \b
     Example:
@@ -73,7 +74,7 @@ def mappings_unmapped(source: Path, csv_out: Path | None, mappings_dir: Path) ->
     """List every header and coded value of the feed files in --source that no mapping
     knows, with counts and an example file and row. Exit 11 if anything is unmapped.
 
-    Add each listed spelling to mappings/headers.yaml or mappings/values/<domain>.yaml.
+    Add each listed spelling to mappings/field_catalogue.yaml (headers) or mappings/values/<domain>.yaml.
 
     \b
     Example:

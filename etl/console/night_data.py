@@ -29,7 +29,7 @@ from schemas.tables import (
     SourceFile,
 )
 
-# source fields (mappings/headers.yaml) and record fields holding names and dates of birth: never shown
+# source fields (mappings/field_catalogue.yaml) and record fields holding names and dates of birth: never shown
 PERSONAL_FIELDS = frozenset({"full_name", "full_name_ru", "full_name_en", "birth_date"})
 
 

@@ -2,16 +2,18 @@
 
     harmonize_table(table, vocab, today) -> RegistryRows | LabRows   the stage: one read table harmonized
     load_vocabulary(folder=MAPPINGS_DIR) -> Vocabulary     the indexed mapping files (cached)
+    load_catalogue(folder=MAPPINGS_DIR) -> Catalogue       the field catalogue: cell -> record field -> column
     Vocabulary.header_index(feed).match(header) -> field | None
     lookup(values, domain) -> Lookup(keys, unmapped, notes, normalized)
     parse_<kind>(values, ...) -> ParseResult(values, errors, messages[, extras])
-    parse_field(values, spec, **context)                   by a fields.yaml spec
+    parse_field(values, spec, **context)                   by a catalogue spec (`SourceField.spec`)
     check_mappings(folder) -> list[Problem]                `hsct mappings check`
     find_unmapped(source, folder) -> UnmappedReport        `hsct mappings unmapped`
 
 Reason codes of rejected cells: `REASONS` (documented in mappings/README.md).
 """
 
+from etl.harmonize.catalogue import Catalogue, CatalogueError, load_catalogue
 from etl.harmonize.check import check_mappings
 from etl.harmonize.labs import LabRows
 from etl.harmonize.normalize import compact, normalize_series, normalize_text
@@ -48,6 +50,8 @@ from etl.harmonize.vocab import Lookup, MappingError, Vocabulary, load_vocabular
 __all__ = [
     "PARSERS",
     "REASONS",
+    "Catalogue",
+    "CatalogueError",
     "CodeResult",
     "ComparatorResult",
     "DayResult",
@@ -65,6 +69,7 @@ __all__ = [
     "compact",
     "find_unmapped",
     "harmonize_table",
+    "load_catalogue",
     "load_vocabulary",
     "lookup",
     "normalize_series",

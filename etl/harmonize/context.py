@@ -22,6 +22,7 @@ from sqlalchemy import String
 
 from etl.extract import RawTable
 from etl.extract.feeds import feed_text
+from etl.harmonize.catalogue import load_catalogue
 from etl.harmonize.columns import ColumnMap, IssueCollector, repeated_cells
 from etl.harmonize.field_origin import read_field_origins
 from etl.harmonize.identity import patient_keys
@@ -30,7 +31,6 @@ from etl.harmonize.parse_dates import EXCEL_EPOCHS
 from etl.harmonize.parse_numbers import decimal_evidence
 from etl.harmonize.vocab import Vocabulary
 from etl.performance import each_distinct
-from schemas.records import CODED_FIELDS, CODED_LAB_FIELDS
 from schemas.tables import metadata
 
 VALUE_TOO_LONG = "value_too_long"
@@ -97,7 +97,7 @@ def text_limits() -> tuple[tuple[str, str, int], ...]:
     """(record field, source field, characters) for every record field of text taken from a cell (not a
     concept key of the mappings) that is stored in a VARCHAR(n) column."""
     origins = read_field_origins()
-    coded = set(CODED_FIELDS) | set(CODED_LAB_FIELDS)
+    coded = {name for feed in load_catalogue().feeds for name in load_catalogue().coded_fields(feed.name)}
     out = []
     for row in origins.itertuples(index=False):
         column = metadata.tables[row.table_name].c[row.column_name]

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl.harmonize.catalogue import load_catalogue
 from etl.harmonize.columns import ISSUE_COLUMNS
-from schemas.records import PatientRecord
 
 DUPLICATE_CONFLICT = "duplicate_conflict"
-CONTENT = [f for f in PatientRecord.model_fields if f != "updated_at"]
+CONTENT = [f for f in load_catalogue().record_fields("registry") if f != "updated_at"]
 
 
 @dataclass

@@ -63,7 +63,7 @@ def reject_file_without_code(table: RawTable, issues: IssueCollector) -> None:
         MISSING_PATIENT_CODE,
         f"{table.name}: line {table.header_row} was read as the header ({header!r}) and none of its columns is the "
         "patient code (Код пациента / Patient ID), nor is any of the first ten lines; remove the lines above "
-        "the header, or add the header's spelling to mappings/headers.yaml",
+        "the header, or add the header's spelling to mappings/field_catalogue.yaml",
     )
 
 

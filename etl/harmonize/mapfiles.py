@@ -2,7 +2,8 @@
 
 Every YAML scalar is read as text (``no``, ``1``, ``true`` and ``-`` stay the
 strings a data manager typed, never booleans or numbers). Nothing here
-normalizes or indexes: see `vocab.py`.
+normalizes or indexes: see `vocab.py`. The header spellings and parsers of
+each feed come from the field catalogue (`catalogue.py`, field_catalogue.yaml).
 """
 
 from __future__ import annotations
@@ -11,30 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from etl.harmonize.catalogue import CATALOGUE_FILE, Catalogue, Problem, read_catalogue, read_yaml
 
-HEADERS_FILE = "headers.yaml"
-FIELDS_FILE = "fields.yaml"
+__all__ = ["FIELDS_FILE", "HEADERS_FILE", "MappingFiles", "Problem", "ValueFile", "read_mapping_files", "read_yaml"]
+
+# header spellings and parsers are both in the field catalogue (problems name it)
+HEADERS_FILE = CATALOGUE_FILE
+FIELDS_FILE = CATALOGUE_FILE
 VALUES_DIR = "values"
 VALUE_KINDS = ("concept", "boolean", "grade", "unit", "not_recorded")
-
-
-class _TextLoader(yaml.SafeLoader):
-    """A safe loader whose plain scalars are all strings."""
-
-
-_TextLoader.yaml_implicit_resolvers = {}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the mapping files, said so a data manager can fix it."""
-
-    file: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
 
 
 @dataclass
@@ -52,7 +38,7 @@ class ValueFile:
 
 @dataclass
 class HeaderFeed:
-    """One feed of headers.yaml: the file feeds it applies to, field -> spellings."""
+    """One feed of the field catalogue: the file feeds it applies to, field -> spellings."""
 
     name: str
     applies_to: list[str]
@@ -67,17 +53,6 @@ class MappingFiles:
     raw_fields: dict[str, str]
     field_types: dict[str, dict[str, dict[str, str]]]
     problems: list[Problem]
-
-
-def read_yaml(path: Path, problems: list[Problem]) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_TextLoader)
-    except FileNotFoundError:
-        problems.append(Problem(path.name, "file is missing"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path.name, f"not valid YAML/UTF-8: {exc}"))
-    return None
 
 
 def _spellings(raw: Any, where: str, file: str, problems: list[Problem]) -> list[str]:
@@ -117,38 +92,19 @@ def _read_value_file(path: Path, problems: list[Problem]) -> ValueFile | None:
     return vf
 
 
-def _read_headers(folder: Path, problems: list[Problem]) -> tuple[dict[str, HeaderFeed], dict[str, str]]:
-    data = read_yaml(folder / HEADERS_FILE, problems)
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict) or not isinstance(data.get("feeds"), dict):
-        problems.append(Problem(HEADERS_FILE, "expected a `feeds:` section"))
-        return {}, {}
-    feeds: dict[str, HeaderFeed] = {}
-    for name, body in data["feeds"].items():
-        if not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
-            problems.append(Problem(HEADERS_FILE, f"feed {name}: expected `applies_to:` and `fields:`"))
-            continue
-        fields = {str(f): _spellings(raw, f"{name}.{f}", HEADERS_FILE, problems) for f, raw in body["fields"].items()}
-        applies = body.get("applies_to") or [name]
-        feeds[str(name)] = HeaderFeed(str(name), [str(a) for a in applies], fields)
-    raw_fields = {str(k): str(v) for k, v in (data.get("raw_fields") or {}).items()}
+def _headers(catalogue: Catalogue) -> tuple[dict[str, HeaderFeed], dict[str, str]]:
+    """Per feed, field -> header spellings; and every raw field (a cell that is not itself a record
+    field) with what it becomes."""
+    feeds = {
+        f.name: HeaderFeed(f.name, list(f.applies_to), {s.name: s.headers for s in f.fields}) for f in catalogue.feeds
+    }
+    raw_fields = {s.name: s.note for f in catalogue.feeds for s in f.fields if s.is_raw}
     return feeds, raw_fields
 
 
-def _read_field_types(folder: Path, problems: list[Problem]) -> dict[str, dict[str, dict[str, str]]]:
-    data = read_yaml(folder / FIELDS_FILE, problems) or {}
-    out: dict[str, dict[str, dict[str, str]]] = {}
-    for feed, fields in data.items():
-        out[str(feed)] = {}
-        for name, spec in (fields or {}).items():
-            if isinstance(spec, str):
-                spec = {"parser": spec}
-            if not isinstance(spec, dict) or "parser" not in spec:
-                problems.append(Problem(FIELDS_FILE, f"{feed}.{name}: expected a parser name or {{parser, domain}}"))
-                continue
-            out[str(feed)][str(name)] = {str(k): str(v) for k, v in spec.items()}
-    return out
+def _field_types(catalogue: Catalogue) -> dict[str, dict[str, dict[str, str]]]:
+    """Per feed, field -> parser spec ({'parser': ..., 'domain': ...}); a field without a parser is left out."""
+    return {f.name: {s.name: s.spec for s in f.fields if s.parser} for f in catalogue.feeds}
 
 
 def read_mapping_files(folder: Path) -> MappingFiles:
@@ -161,6 +117,7 @@ def read_mapping_files(folder: Path) -> MappingFiles:
             values[vf.domain] = vf
     if not values:
         problems.append(Problem(VALUES_DIR, "no value files (*.yaml) found"))
-    headers, raw_fields = _read_headers(folder, problems)
-    field_types = _read_field_types(folder, problems)
+    catalogue = read_catalogue(folder, problems)
+    headers, raw_fields = _headers(catalogue)
+    field_types = _field_types(catalogue)
     return MappingFiles(folder, values, headers, raw_fields, field_types, problems)

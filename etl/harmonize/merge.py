@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import ValidationError
 
+from etl.harmonize.catalogue import load_catalogue
 from etl.harmonize.origins import cell_groups
 from etl.harmonize.registry import explain, plain_records
 from etl.performance import each_distinct
-from schemas.records import PatientRecord
 
-RECORD_FIELDS = list(PatientRecord.model_fields)
+RECORD_MODEL = load_catalogue().record_model("registry")  # PatientRecord and the catalogue's added fields
+RECORD_FIELDS = list(RECORD_MODEL.model_fields)
 # cells that differ between the feeds by design, never conflicts
 PER_FEED_FIELDS = {"registry_code_ru", "registry_code_en", "full_name_ru", "full_name_en", "updated_at"}
 FEED_ORDER = {"registry_ru": 0, "registry_en": 1}
@@ -192,7 +193,7 @@ def invalid_merged(patients: pd.DataFrame, keys: set[str]) -> pd.DataFrame:
     candidates = patients[patients["patient_key"].isin(keys)]
     for record in plain_records(candidates, RECORD_FIELDS):
         try:
-            PatientRecord.model_validate(record)
+            RECORD_MODEL.model_validate(record)
         except ValidationError as exc:
             field, reason, message = explain(exc)
             failures.append((record["patient_key"], field, reason, f"after merging the registry feeds: {message}"))

@@ -1,21 +1,16 @@
-"""Which source cell each record field comes from (mappings/field_origin.csv)."""
+"""Which source cell each record field comes from (the field catalogue, mappings/field_catalogue.yaml)."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from etl.harmonize.field_origin import read_field_origins
-from schemas.records import PatientRecord
+from etl.harmonize.catalogue import load_catalogue
 
 
 @cache
 def record_to_source() -> dict[str, str]:
-    """Record field → the source field (headers.yaml) it is parsed from."""
-    origins = read_field_origins()
-    out = dict(zip(origins["record_field"], origins["source_field"], strict=True))
-    out.update({"patient_key": "registry_code", "diagnosis_note": "diagnosis", "ino_dose_d8": "ino_doses"})
-    out.update({"ino_dose_d15": "ino_doses", "mrd_value_comparator": "mrd"})
-    return out
+    """PatientRecord field → the source field (a registry field of the catalogue) it is parsed from."""
+    return load_catalogue().record_to_source("registry")
 
 
 @cache
@@ -27,6 +22,6 @@ def cell_groups() -> dict[str, tuple[str, ...]]:
     """
     to_source = record_to_source()
     groups: dict[str, list[str]] = {}
-    for name in PatientRecord.model_fields:
+    for name in load_catalogue().record_fields("registry"):
         groups.setdefault(to_source.get(name, name), []).append(name)
     return {source: tuple(fields) for source, fields in groups.items()}

@@ -1,5 +1,5 @@
 """The value parsers of the harmonize stage, in one place, and the name -> parser
-table that mappings/fields.yaml refers to.
+table that the field catalogue (mappings/field_catalogue.yaml, `parser:`) refers to.
 
 Every parser takes a Series of raw cells (None/NaN/blank/`н/д` = not recorded)
 and returns a `ParseResult` (`values`, `errors` = reason code or None,
@@ -34,7 +34,7 @@ def parse_text(values: pd.Series, *, vocab: Vocabulary | None = None) -> ParseRe
     return ParseResult(values=text, errors=clean_errors(none), messages=clean_errors(none.copy()))
 
 
-# name -> parser, as named in mappings/fields.yaml
+# name -> parser, as named in mappings/field_catalogue.yaml
 PARSERS: dict[str, Callable[..., ParseResult]] = {
     "text": parse_text,
     "date": parse_date,
@@ -56,7 +56,7 @@ DISTINCT_SHARE = 0.5  # parse distinct cells only when they are at most this sha
 
 
 def parse_field(values: pd.Series, spec: dict[str, str], **context: Any) -> ParseResult:
-    """Parse a column by its fields.yaml spec ({'parser': ..., 'domain': ...}).
+    """Parse a column by its catalogue spec ({'parser': ..., 'domain': ...}, `SourceField.spec`).
 
     context: `decimal` (the file's decimal and thousands marks, see parse_numbers), `transplant_dates`
     (day cells), `units` and `tests` (lab values), `vocab`, `today`, `excel_epoch` (the workbook's date

@@ -1,10 +1,12 @@
 """A registry file (registry_ru / registry_en) → canonical patient rows, or rejections.
 
-Every mapped column is parsed by the parser `mappings/fields.yaml` names for
-its field; a cell that does not parse rejects its row with the parser's reason.
-The typed values are then assembled into `PatientRecord` fields and each row
-is validated by the pydantic model (dates in order, ranges, a relapse site only
-with a relapse, ...). What passes is a harmonized row; what does not is
+Every mapped column is parsed by the parser the field catalogue
+(`mappings/field_catalogue.yaml`) names for its field; a cell that does not
+parse rejects its row with the parser's reason. The typed values are then
+assembled into `PatientRecord` fields, each record field taking the part of its
+parsed cell that the catalogue names (`record_part`), and each row is validated
+by the pydantic model (dates in order, ranges, a relapse site only with a
+relapse, ...). What passes is a harmonized row; what does not is
 quarantined with the cell that broke the rule.
 """
 
@@ -12,40 +14,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from etl.extract import ROW_NUMBER, RawTable
+from etl.harmonize.catalogue import SourceField, load_catalogue
 from etl.harmonize.columns import ColumnMap, IssueCollector, map_columns
 from etl.harmonize.context import field_cells, parse_context, reject_too_long
 from etl.harmonize.identity import canonical_code, canonical_name, patient_keys, reject_codes, reject_file_without_code
 from etl.harmonize.origins import record_to_source
 from etl.harmonize.parse import parse_field
+from etl.harmonize.parse_doses import DOSE_COLUMNS
 from etl.harmonize.vocab import Vocabulary
-from schemas.records import PatientRecord, RecordRuleError
+from schemas.records import RecordRuleError
 
 REQUIRED_MISSING = "required_missing"
 INVALID_RECORD = "invalid_record"
 FEED_SUFFIX = {"registry_ru": "ru", "registry_en": "en"}
 
-# typed fields copied as they are (parser output → record field)
-DIRECT_FIELDS = [
-    "sex", "birth_date", "disease_status", "cd22_percent", "bridging_therapy", "therapy_start_date", "intrathecal",
-    "response", "hsct_date", "donor_type", "graft_source", "cd34_dose", "cd3_dose", "conditioning",
-    "gvhd_prophylaxis", "immunosuppression", "tox_neutropenia", "tox_thrombocytopenia", "tox_febrile_neutropenia",
-    "tox_sepsis", "tox_polyneuropathy", "tox_mucositis_grade", "tox_sos", "lymphocytes_d30_gt_0_3", "agvhd_grade",
-    "infection_d100", "relapse", "relapse_site", "hla_loss", "dli", "vital_status", "last_contact_date",
-    "cause_of_death", "updated_at",
-]  # fmt: skip
-# day cells: source field → (record field of "it happened", record field of the day)
-DAY_FIELDS = {
-    "engraftment": ("engrafted", "engraftment_day"),
-    "platelet_recovery": ("platelet_recovered", "platelet_recovery_day"),
-    "sos_cell": ("sos", "sos_day"),
-    "tma_cell": ("tma", "tma_day"),
-}
+DOSE_PARTS = dict(zip(("dose_d1", "dose_d8", "dose_d15"), DOSE_COLUMNS, strict=True))
+IDENTITY_PARTS = ("key", "code_ru", "code_en", "name_ru", "name_en")
 
 
 @dataclass
@@ -83,12 +74,14 @@ def plain_records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, obje
 
 
 def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None = None) -> RegistryRows:
+    catalogue = load_catalogue(vocab.folder)
+    model = catalogue.record_model(table.feed)
     columns = map_columns(table, vocab)
     issues = IssueCollector(table, columns)
     rows = table.rows
     if "registry_code" not in columns.labels:
         reject_file_without_code(table, issues)
-        return RegistryRows(_empty_records(), issues.frame(), columns)
+        return RegistryRows(_empty_records(model), issues.frame(), columns)
     issues.add_row_issues()
 
     specs = vocab.field_types_for(table.feed)
@@ -110,50 +103,64 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
     out = pd.DataFrame(index=rows.index)
     out["row_number"] = rows[ROW_NUMBER].astype(int)
     out["feed"] = table.feed
-    _identity(out, parsed, table, issues)
-    for name in DIRECT_FIELDS:
-        if name in parsed:
-            out[name] = _plain(parsed[name].values, dates=name != "updated_at")  # type: ignore[attr-defined]
-    diagnosis = parsed["diagnosis"]
-    out["diagnosis"] = _plain(diagnosis.values)  # type: ignore[attr-defined]
-    out["diagnosis_note"] = _plain(getattr(diagnosis, "notes", pd.Series(None, index=rows.index)))
-    doses = parsed["ino_doses"].values  # type: ignore[attr-defined]
-    for slot in ("ino_dose_d1", "ino_dose_d8", "ino_dose_d15"):
-        out[slot] = _plain(doses[slot]) if slot in doses else None
-    mrd = parsed["mrd"]
-    out["mrd_status"] = _plain(mrd.values)  # type: ignore[attr-defined]
-    out["mrd_value_percent"] = _plain(mrd.percent)  # type: ignore[attr-defined]
-    out["mrd_value_comparator"] = _plain(mrd.comparator)  # type: ignore[attr-defined]
-    for source, (happened, day) in DAY_FIELDS.items():
-        result = parsed[source]
-        out[happened] = _plain(result.happened)  # type: ignore[attr-defined]
-        out[day] = _plain(result.values)  # type: ignore[attr-defined]
-    relapse_cell = parsed["relapse_date_cell"]
-    out["relapse_date"] = _plain(relapse_cell.dates.where(relapse_cell.happened.eq(True)))  # type: ignore[attr-defined]
+    identity = _identity(parsed, table, issues)
+    for source, target in catalogue.feed(table.feed).record_fields():
+        if target.part in IDENTITY_PARTS:
+            out[target.name] = identity[target.part]
+        else:
+            out[target.name] = record_part(parsed[source.name], target.part, source)
 
     reject_too_long(out, issues)
     bad = issues.bad_rows()
     candidates = out[~out["row_number"].isin(bad)]
-    valid = _validate(candidates, table, columns, issues)
+    valid = _validate(candidates, table, columns, issues, model)
     return RegistryRows(valid, issues.frame(), columns)
 
 
-def _identity(out: pd.DataFrame, parsed: dict[str, object], table: RawTable, issues: IssueCollector) -> None:
+def record_part(result: Any, part: str, source: SourceField) -> pd.Series | None:
+    """The part of a parsed cell that a record field takes (a part of the catalogue, see
+    mappings/README.md), as plain Python values; None for a dose slot the file has no cell for.
+
+    `result` is the field's parse result (`ParseResult` or a parser's subclass: `DayResult` has
+    `happened` and `dates`, the MRD result `percent` and `comparator`, a code result `notes`)."""
+    if part == "value":
+        return _plain(result.values, dates=source.parser != "datetime")
+    if part == "note":
+        return _plain(getattr(result, "notes", pd.Series(None, index=result.values.index)))
+    if part in ("percent", "comparator", "happened"):
+        return _plain(getattr(result, part))
+    if part == "day":
+        return _plain(result.values)
+    if part == "date_if_happened":
+        return _plain(result.dates.where(result.happened.eq(True)))
+    if part in DOSE_PARTS:
+        doses = result.values
+        return _plain(doses[DOSE_PARTS[part]]) if DOSE_PARTS[part] in doses else None
+    raise ValueError(f"{source.feed}.{source.name}: the registry harmonizer makes no part {part!r}")
+
+
+def _identity(parsed: dict[str, object], table: RawTable, issues: IssueCollector) -> dict[str, pd.Series | None]:
+    """The identity parts: the patient key (`key`), the canonical code and the name in the file's
+    language (`code_ru`, `name_ru` in a registry_ru file; the other language's are None)."""
     code = parsed["registry_code"].values.astype("string")  # type: ignore[attr-defined]
     key = patient_keys(code)
     reject_codes(code, key, issues)
     suffix = FEED_SUFFIX[table.feed]
-    out["patient_key"] = _plain(key)
     canonical = _plain(canonical_code(code, key))
     names = _plain(parsed["full_name"].values.map(canonical_name, na_action="ignore"))  # type: ignore[attr-defined]
+    out: dict[str, pd.Series | None] = {"key": _plain(key)}
     for lang in ("ru", "en"):
-        out[f"registry_code_{lang}"] = canonical if lang == suffix else None
-        out[f"full_name_{lang}"] = names if lang == suffix else None
+        out[f"code_{lang}"] = canonical if lang == suffix else None
+        out[f"name_{lang}"] = names if lang == suffix else None
+    return out
 
 
-def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, issues: IssueCollector) -> pd.DataFrame:
-    """Validate each row as a PatientRecord; failures are rejected on the cell that broke the rule."""
-    fields = list(PatientRecord.model_fields)
+def _validate(
+    candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, issues: IssueCollector, model: type[BaseModel]
+) -> pd.DataFrame:
+    """Validate each row as a record of `model` (PatientRecord with the catalogue's added plain fields,
+    `Catalogue.record_model`); failures are rejected on the cell that broke the rule."""
+    fields = list(model.model_fields)
     keep: list[int] = []
     failed_rows: list[int] = []
     failed_fields: list[str] = []
@@ -162,7 +169,7 @@ def _validate(candidates: pd.DataFrame, table: RawTable, columns: ColumnMap, iss
     records = plain_records(candidates, fields)
     for index, record in zip(candidates.index, records, strict=True):
         try:
-            PatientRecord.model_validate(record)
+            model.model_validate(record)
         except ValidationError as exc:
             field, reason, message = explain(exc)
             failed_rows.append(index)
@@ -195,5 +202,5 @@ def explain(exc: ValidationError) -> tuple[str, str, str]:
     return field, INVALID_RECORD, f"{field}: {error['msg']}"
 
 
-def _empty_records() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*PatientRecord.model_fields, "row_number", "feed"])
+def _empty_records(model: type[BaseModel]) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*model.model_fields, "row_number", "feed"])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.harmonize.mapfiles import MappingFiles, Problem, ValueFile, read_mapping_files
+from etl.harmonize.mapfiles import HEADERS_FILE, MappingFiles, Problem, ValueFile, read_mapping_files
 from etl.harmonize.normalize import compact, normalize_series, normalize_text
 from etl.paths import MAPPINGS_DIR
 from etl.performance import each_distinct
@@ -111,7 +111,7 @@ class Vocabulary:
         for index in self.headers.values():
             if feed == index.name or feed in index.applies_to:
                 return index
-        raise KeyError(f"no header mapping for feed {feed!r} in {self.folder}/headers.yaml")
+        raise KeyError(f"no header mapping for feed {feed!r} in {self.folder}/{HEADERS_FILE}")
 
     def header_rule(self, feed: str) -> Callable[[Sequence[str | None]], bool]:
         """The header-row rule of a file feed for `etl.extract.read_file` (see `names_patient_code`)."""
@@ -164,7 +164,7 @@ def build_vocabulary(files: MappingFiles) -> tuple[Vocabulary, list[Problem]]:
     headers: dict[str, HeaderIndex] = {}
     for name, feed in files.headers.items():
         pairs = [(f, s) for f, spellings in feed.fields.items() for s in spellings]
-        index = _index(pairs, compact, f"headers.yaml ({name})", problems)
+        index = _index(pairs, compact, f"{HEADERS_FILE} ({name})", problems)
         headers[name] = HeaderIndex(name, feed.applies_to, list(feed.fields), index)
     nr = files.values.get("not_recorded")
     nr_spellings = [s for spellings in nr.concepts.values() for s in spellings] if nr else []

@@ -5,6 +5,14 @@ Input: a DataFrame with the `PatientRecord` fields plus `patient_id`,
 DataFrame per table, columns named as in `schemas.tables`, vectorized.
 Surrogate keys of child rows (`therapy_id`, `administration_id`) are left to
 the synchronizer, which keeps existing ids stable across runs.
+
+A wide table (one row per patient or transplant) is built from the field
+catalogue alone (`mappings/field_catalogue.yaml`, `wide_table`): each column
+it names is its record field copied (a concept key as its concept id, an
+Integer column as Int64) or made by the `as` of the catalogue (`HOWS`). The
+long tables (one row per drug, toxicity or complication) have builders of
+their own below; which record field feeds which of their rows is read from
+the catalogue too (`TOXICITY_FLAGS`, `complication_sources`).
 """
 
 from __future__ import annotations
@@ -15,25 +23,41 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from sqlalchemy import Integer
 
+from etl.harmonize.catalogue import Catalogue, Column, RecordField, load_catalogue
 from etl.harmonize.parse_dates import offsets
 from etl.paths import MAPPINGS_DIR
-from schemas.records import CODED_FIELDS
+from schemas.tables import metadata
 
-TOXICITY_FLAGS = {
-    "tox_neutropenia": "toxicity/neutropenia",
-    "tox_thrombocytopenia": "toxicity/thrombocytopenia",
-    "tox_febrile_neutropenia": "toxicity/febrile_neutropenia",
-    "tox_sepsis": "toxicity/sepsis",
-    "tox_polyneuropathy": "toxicity/polyneuropathy",
-    "tox_sos": "toxicity/sos",
-}
 INO_DAYS = {"ino_dose_d1": 1, "ino_dose_d8": 8, "ino_dose_d15": 15}
 
 
-def concept_ids(df: pd.DataFrame, field: str) -> pd.Series:
-    """Concept keys of a coded field as concept ids (`domain/key`); None stays None."""
-    domain = CODED_FIELDS[field]
+def _present_flags(table: str) -> dict[str, str]:
+    """Record field → concept, for the record fields copied into `present` of a long table's rows."""
+    return {
+        target.name: column.concept
+        for target, column in load_catalogue().table_columns(table)
+        if column.column == "present" and column.how == "copy"
+    }
+
+
+# boolean record field -> the toxicity it says was present (pretransplant_toxicity rows), from the catalogue
+TOXICITY_FLAGS = _present_flags("pretransplant_toxicity")
+
+
+def complication_sources() -> list[tuple[str, str, str | None]]:
+    """(record field of "present", complication concept, record field of the onset day or None), for
+    each complication whose presence is a copied flag (the catalogue's `complication.present@...`)."""
+    columns = load_catalogue().table_columns("complication")
+    days = {c.concept: t.name for t, c in columns if c.column == "onset_day"}
+    return [(name, concept, days.get(concept)) for name, concept in _present_flags("complication").items()]
+
+
+def concept_ids(df: pd.DataFrame, field: str, catalogue: Catalogue | None = None) -> pd.Series:
+    """Concept keys of a coded field as concept ids (`domain/key`); None stays None. The field's domain
+    is the catalogue's (`mappings/field_catalogue.yaml`; None: the shipped one)."""
+    domain = (catalogue or load_catalogue()).coded_fields("registry")[field]
     values = df[field]
     return (
         values.where(values.isna(), domain + "/" + values.astype("string")).astype(object).where(values.notna(), None)
@@ -86,131 +110,52 @@ def regimen_drugs(folder: Path = MAPPINGS_DIR) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_table(name: str, patients: pd.DataFrame) -> pd.DataFrame:
+def build_table(name: str, patients: pd.DataFrame, catalogue: Catalogue | None = None) -> pd.DataFrame:
     """One clinical or personal table's rows for these patients (a table at a time: a large
-    registry's tables need not all exist at once)."""
-    return BUILDERS[name](patients)
+    registry's tables need not all exist at once). `catalogue`: the field catalogue a wide table
+    is built from (None: the shipped one)."""
+    builder = BUILDERS.get(name)
+    return builder(patients) if builder is not None else wide_table(name, patients, catalogue)
 
 
-def _person(p: pd.DataFrame) -> pd.DataFrame:
-    return p[
-        [
-            "patient_id",
-            "patient_key",
-            "registry_code_ru",
-            "registry_code_en",
-            "full_name_ru",
-            "full_name_en",
-            "birth_date",
-        ]
-    ].copy()
+def _column_values(p: pd.DataFrame, target: RecordField, column: Column, catalogue: Catalogue) -> pd.Series:
+    """A wide table's column from its record field, by the catalogue's `as` (mappings/README.md)."""
+    values = p[target.name]
+    if column.how == "copy":
+        if target.domain:
+            return concept_ids(p, target.name, catalogue)
+        if isinstance(metadata.tables[column.table].c[column.column].type, Integer):
+            return values.astype("Int64")
+        return values
+    if column.how == "day":
+        return _days(values, p["hsct_date"])
+    if column.how == "date":
+        return _date_plus(p["hsct_date"], values)
+    if column.how == "year":
+        return pd.to_datetime(values).dt.year.astype(int)
+    if column.how == "age":
+        return _age(values, p["hsct_date"])
+    raise ValueError(f"{column.table}.{column.column}: a wide table has no `as {column.how}` column")
 
 
-def _patient(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": p["patient_id"],
-            "sex_id": concept_ids(p, "sex"),
-            "birth_year": pd.to_datetime(p["birth_date"]).dt.year.astype(int),
-            "source_updated_at": p["updated_at"],
-            "raw_row_id": p["raw_row_id"],
-        }
-    )
-
-
-def _diagnosis(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": p["patient_id"],
-            "diagnosis_id": concept_ids(p, "diagnosis"),
-            "note": p["diagnosis_note"],
-            "disease_status_id": concept_ids(p, "disease_status"),
-            "cd22_percent": p["cd22_percent"],
-            "raw_row_id": p["raw_row_id"],
-        }
-    )
-
-
-def _transplant(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "transplant_id": p["transplant_id"],
-            "patient_id": p["patient_id"],
-            "hsct_date": p["hsct_date"],
-            "age_years_at_hsct": _age(p["birth_date"], p["hsct_date"]),
-            "donor_type_id": concept_ids(p, "donor_type"),
-            "graft_source_id": concept_ids(p, "graft_source"),
-            "cd34_dose": p["cd34_dose"],
-            "cd3_dose": p["cd3_dose"],
-            "conditioning_id": concept_ids(p, "conditioning"),
-            "gvhd_prophylaxis_id": concept_ids(p, "gvhd_prophylaxis"),
-            "immunosuppression_id": concept_ids(p, "immunosuppression"),
-            "raw_row_id": p["raw_row_id"],
-        }
-    )
-
-
-def _bridging_therapy(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": p["patient_id"],
-            "transplant_id": p["transplant_id"],
-            "regimen_id": concept_ids(p, "bridging_therapy"),
-            "start_date": p["therapy_start_date"],
-            "start_day": _days(p["therapy_start_date"], p["hsct_date"]),
-            "intrathecal": p["intrathecal"],
-            "raw_row_id": p["raw_row_id"],
-        }
-    )
-
-
-def _disease_assessment(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "transplant_id": p["transplant_id"],
-            "response_id": concept_ids(p, "response"),
-            "mrd_status_id": concept_ids(p, "mrd_status"),
-            "mrd_value_percent": p["mrd_value_percent"],
-            "mrd_comparator": p["mrd_value_comparator"],
-            "raw_row_id": p["raw_row_id"],
-        }
-    )
-
-
-def _relapse(p: pd.DataFrame) -> pd.DataFrame:
-    relapsed = p[p["relapse"].eq(True)]
-    return pd.DataFrame(
-        {
-            "transplant_id": relapsed["transplant_id"],
-            "relapse_date": relapsed["relapse_date"],
-            "relapse_day": _days(relapsed["relapse_date"], relapsed["hsct_date"]),
-            "site_id": concept_ids(relapsed, "relapse_site"),
-            "hla_loss_id": concept_ids(relapsed, "hla_loss"),
-            "raw_row_id": relapsed["raw_row_id"],
-        }
-    )
-
-
-def _dli(p: pd.DataFrame) -> pd.DataFrame:
-    dli = p[p["dli"].eq(True)]
-    return pd.DataFrame(
-        {"transplant_id": dli["transplant_id"], "dli_date": None, "dli_day": None, "raw_row_id": dli["raw_row_id"]}
-    )
-
-
-def _follow_up(p: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "transplant_id": p["transplant_id"],
-            "relapsed": p["relapse"],
-            "dli_given": p["dli"],
-            "vital_status_id": concept_ids(p, "vital_status"),
-            "last_contact_date": p["last_contact_date"],
-            "last_contact_day": _days(p["last_contact_date"], p["hsct_date"]),
-            "cause_of_death_id": concept_ids(p, "cause_of_death"),
-            "raw_row_id": p["raw_row_id"],
-        }
-    )
+def wide_table(name: str, patients: pd.DataFrame, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """A wide table's rows: its columns in schema order, each from the catalogue (its record field),
+    a key or `raw_row_id` of the patients frame, or empty (the catalogue's `columns_without_source`).
+    A table the catalogue's `rows_where` names has rows only where that record field is true."""
+    catalogue = catalogue or load_catalogue()
+    where = dict(catalogue.rows_where).get(name)
+    p = patients[patients[where].eq(True)] if where else patients
+    fed = {c.column: (t, c) for t, c in catalogue.table_columns(name) if c.how != "derived" and not c.concept}
+    empty = {column for table, column in catalogue.empty if table == name}
+    out: dict[str, object] = {}
+    for column in metadata.tables[name].c:
+        if column.name in fed:
+            out[column.name] = _column_values(p, *fed[column.name], catalogue)
+        elif column.name in catalogue.bookkeeping and column.name in p:
+            out[column.name] = p[column.name]
+        elif column.name in empty:
+            out[column.name] = None
+    return pd.DataFrame(out)
 
 
 def _administrations(p: pd.DataFrame) -> pd.DataFrame:
@@ -300,13 +245,13 @@ def _complications(p: pd.DataFrame) -> pd.DataFrame:
             }
         )
     )
-    for name, day_field in (("sos", "sos_day"), ("tma", "tma_day"), ("infection_d100", None)):
+    for name, concept, day_field in complication_sources():
         rows = p[p[name].notna()]
         parts.append(
             pd.DataFrame(
                 {
                     "transplant_id": rows["transplant_id"],
-                    "complication_id": "complication/" + name.removesuffix("_d100"),
+                    "complication_id": concept,
                     "present": rows[name].astype(bool),
                     "grade": pd.Series(pd.NA, index=rows.index, dtype="Int64"),
                     "onset_day": (rows[day_field] if day_field else pd.Series(pd.NA, index=rows.index)).astype("Int64"),
@@ -321,18 +266,9 @@ def _complications(p: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["transplant_id", "complication_id"], ignore_index=True)
 
 
+# the long tables (rows per drug, toxicity, complication); every other table is a `wide_table`
 BUILDERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
-    "person": _person,
-    "patient": _patient,
-    "diagnosis": _diagnosis,
-    "transplant": _transplant,
-    "bridging_therapy": _bridging_therapy,
     "drug_administration": _administrations,
-    "disease_assessment": _disease_assessment,
     "pretransplant_toxicity": _toxicities,
-    "recovery": _recovery,
     "complication": _complications,
-    "relapse": _relapse,
-    "dli": _dli,
-    "follow_up": _follow_up,
 }

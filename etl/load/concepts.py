@@ -1,4 +1,4 @@
-"""Load the vocabulary (concepts.csv, concept_codings.csv) and the lineage map (field_origin.csv)."""
+"""Load the vocabulary (concepts.csv, concept_codings.csv) and the lineage map (the field catalogue's columns)."""
 
 from __future__ import annotations
 

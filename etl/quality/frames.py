@@ -25,7 +25,6 @@ from etl.quality.rules import LINEAGE, TRANSFORMS
 from etl.quality.suites import fk_column
 from schemas.tables import metadata
 
-RAW_FRAMES = {"registry_ru": "registry", "registry_en": "registry", "labs": "labs"}
 RAW_LINEAGE = ["file", "row"]
 
 
@@ -52,7 +51,7 @@ def raw_part(table: RawTable, vocab: Vocabulary, checks: list[Check]) -> tuple[s
     `missing_patient_code`, the night's other files load): it adds no row to the raw frame, whose
     checks are about the rows the night reads.
     """
-    name = RAW_FRAMES[table.feed]
+    name = vocab.header_index(table.feed).name  # the catalogue feed: registry_ru, registry_en -> registry
     wanted = _needed(c for c in checks if c.layer == "raw").get(name, set()) - {"file"}
     columns = map_columns(table, vocab)
     rows = table.rows if "registry_code" in columns.labels else table.rows.iloc[:0]

@@ -95,13 +95,11 @@ from pathlib import Path
 from typing import Literal
 
 import openpyxl
-import yaml
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, to_excel
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 REPO = Path(__file__).resolve().parents[2]
-HEADERS_YAML = REPO / "mappings" / "headers.yaml"
 
 Effect = Literal["preserving", "destroying", "preserving*"]
 FileChange = tuple[bytes | None, str]  # the file's new bytes (None: dropped) and what was done
@@ -207,7 +205,7 @@ def apply_mutations(files: dict[str, bytes], names: list[str], rng: random.Rando
 
 
 def fold_header(text: str) -> str:
-    """A header as compared with mappings/headers.yaml here (a simple fold: case, spaces, ×, ≤, superscripts)."""
+    """A header as compared with the catalogue's spellings here (a simple fold: case, spaces, ×, ≤, superscripts)."""
     text = text.replace("\ufeff", "").replace("\u00a0", " ").replace("×", "x").replace("≤", "<=").replace("≥", ">=")
     text = text.translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
     text = re.sub(r"\^", "", text)
@@ -216,9 +214,10 @@ def fold_header(text: str) -> str:
 
 @cache
 def _aliases() -> dict[str, dict[str, list[str]]]:
-    """family ('registry' / 'labs') -> field -> its spellings, from mappings/headers.yaml."""
-    data = yaml.safe_load(HEADERS_YAML.read_text(encoding="utf-8"))
-    return {family: spec["fields"] for family, spec in data["feeds"].items()}
+    """family ('registry' / 'labs') -> field -> its spellings, from mappings/field_catalogue.yaml."""
+    from etl.harmonize.catalogue import load_catalogue
+
+    return {feed.name: {f.name: f.headers for f in feed.fields} for feed in load_catalogue().feeds}
 
 
 def family_of(file_name: str) -> str:

@@ -1,4 +1,4 @@
-"""mappings/field_origin.csv names a real column for every harmonized value, and misses none."""
+"""The lineage map (the field catalogue's columns) names a real column for every harmonized value, and misses none."""
 
 from __future__ import annotations
 
@@ -31,4 +31,4 @@ def test_every_value_column_has_an_origin() -> None:
     for name in CLINICAL:
         for column in metadata.tables[name].c:
             if column.name not in NOT_VALUES and not (name == "dli" and column.name in {"dli_date", "dli_day"}):
-                assert (name, column.name) in covered, f"{name}.{column.name} has no row in field_origin.csv"
+                assert (name, column.name) in covered, f"{name}.{column.name} has no row in the lineage map"

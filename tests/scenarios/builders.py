@@ -39,7 +39,7 @@ class BuildContext:
 Builder = Callable[[Args, BuildContext], None]
 BUILDERS: dict[str, Builder] = {}
 
-# Column headers of the feeds, as the hospital systems write them (mappings/headers.yaml).
+# Column headers of the feeds, as the hospital systems write them (mappings/field_catalogue.yaml).
 # fmt: off
 HEADERS: dict[str, list[str]] = {
     "registry_ru": [
