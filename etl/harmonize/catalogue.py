@@ -7,7 +7,8 @@ each record field is stored in, with how (a copy, a day offset, ...). Everything
 that used to repeat these facts derives from it:
 
 - the header index and the parser specs (`mapfiles.read_mapping_files`);
-- the registry record's assembly (`registry.harmonize_registry`: `record_parts`);
+- the registry record's assembly (`registry.record_part`) and the record field lists of merging
+  and de-duplication (`record_model`, `record_fields`; `record_models.py`);
 - the direct-copy table builders (`etl.load.builders`: `table_columns`);
 - the lineage map (`field_origins`, the `field_origin` table the lineage query joins).
 
@@ -18,7 +19,6 @@ collects them instead (`hsct mappings check`).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Iterator
@@ -27,15 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel
 
+from etl.harmonize.record_models import CATALOGUE_FILE as CATALOGUE_FILE
+from etl.harmonize.record_models import check_records, record_model
+from etl.harmonize.yamlfiles import Problem, read_yaml
 from etl.paths import MAPPINGS_DIR
-from schemas.records import LabRecord, PatientRecord
 from schemas.tables import metadata
 
-CATALOGUE_FILE = "field_catalogue.yaml"
-MODELS = {"PatientRecord": PatientRecord, "LabRecord": LabRecord}
 # how a table column is made from its record field (mappings/README.md, "field_catalogue.yaml")
 HOWS = ("copy", "day", "date", "year", "age", "derived")
 # the part of a parsed cell a record field takes (the harmonizer of the feed implements each)
@@ -43,31 +42,8 @@ PARTS = (
     "value", "note", "percent", "comparator", "happened", "day", "date_if_happened", "dose_d1", "dose_d8",
     "dose_d15", "key", "code_ru", "code_en", "name_ru", "name_en", "number", "code",
 )  # fmt: skip
-# the Python type of a plain field's value, by parser: a field the record model does not declare gets it
-PLAIN_TYPES: dict[str, type] = {
-    "text": str, "code": str, "date": dt.date, "datetime": dt.datetime, "decimal": float, "percent": float,
-    "boolean": bool, "grade": int,
-}  # fmt: skip
 _COLUMN = re.compile(r"^(?P<table>\w+)\.(?P<column>\w+)(?:@(?P<concept>[\w/]+))?(?:\s+as\s+(?P<how>\w+))?$")
 LINEAGE_COLUMNS = ["table_name", "column_name", "concept_id", "record_field", "source_field"]
-
-
-class _TextLoader(yaml.SafeLoader):
-    """A safe loader whose plain scalars are all strings."""
-
-
-_TextLoader.yaml_implicit_resolvers = {}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the mapping files, said so a data manager can fix it."""
-
-    file: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
 
 
 class CatalogueError(ValueError):
@@ -76,18 +52,6 @@ class CatalogueError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(f"  - {p}" for p in problems))
-
-
-def read_yaml(path: Path, problems: list[Problem]) -> Any:
-    """A YAML file with every scalar as text; None (and a problem) when missing or unreadable."""
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_TextLoader)
-    except FileNotFoundError:
-        problems.append(Problem(path.name, "file is missing"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path.name, f"not valid YAML/UTF-8: {exc}"))
-    return None
 
 
 @dataclass(frozen=True)
@@ -160,6 +124,7 @@ class Feed:
     fields: tuple[SourceField, ...]
 
     def field(self, name: str) -> SourceField:
+        """A field by its name; KeyError if the feed has none."""
         for each in self.fields:
             if each.name == name:
                 return each
@@ -194,8 +159,8 @@ class Catalogue:
         """The feed's record model (`PatientRecord`, `LabRecord`), with every plain field of the catalogue
         it does not declare added as optional, typed by its parser (`PLAIN_TYPES`): a new source column
         needs no line in schemas/records.py unless it brings a rule. The model's own fields keep their
-        order; added ones follow in catalogue order."""
-        return _record_model(self, feed)
+        order; added ones follow in catalogue order (`record_models`)."""
+        return record_model(self, feed)
 
     def record_fields(self, feed: str) -> list[str]:
         """The record fields of a feed, in the order of its record model (`record_model`)."""
@@ -216,12 +181,8 @@ class Catalogue:
     def field_origins(self) -> pd.DataFrame:
         """The lineage map: columns table_name, column_name, concept_id, record_field, source_field
         (text; '' for no concept), one row per column (and concept) a cell fills."""
-        rows = [
-            (c.table, c.column, c.concept, t.name, s.name)
-            for feed in self.feeds
-            for s, t in feed.record_fields()
-            for c in t.columns
-        ]
+        pairs = [(s, t) for feed in self.feeds for s, t in feed.record_fields()]
+        rows = [(c.table, c.column, c.concept, t.name, s.name) for s, t in pairs for c in t.columns]
         return pd.DataFrame(rows, columns=LINEAGE_COLUMNS, dtype=object)
 
 
@@ -233,13 +194,10 @@ def _texts(raw: Any, where: str, problems: list[Problem]) -> tuple[str, ...]:
     if not isinstance(raw, list):
         problems.append(Problem(CATALOGUE_FILE, f"{where}: expected a list"))
         return ()
-    out = []
     for item in raw:
-        if isinstance(item, str):
-            out.append(item)
-        else:
+        if not isinstance(item, str):
             problems.append(Problem(CATALOGUE_FILE, f"{where}: {item!r} is not a single spelling (quote it)"))
-    return tuple(out)
+    return tuple(item for item in raw if isinstance(item, str))
 
 
 def _column(text: str, where: str, problems: list[Problem]) -> Column | None:
@@ -296,69 +254,7 @@ def _source_field(feed: str, name: str, body: Any, problems: list[Problem]) -> S
 
 
 def _pairs(raw: Any, where: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
-    out = []
-    for text in _texts(raw, where, problems):
-        column = _column(text, where, problems)
-        if column is not None:
-            out.append((column.table, column.column))
-    return tuple(out)
-
-
-def _added_fields(feed: Feed) -> dict[str, str]:
-    """Record field → parser, for the plain fields of a feed that its record model does not declare."""
-    model = MODELS[feed.model]
-    return {
-        source.name: source.parser or ""
-        for source in feed.fields
-        if not source.is_raw and source.name not in model.model_fields
-    }
-
-
-@functools.cache
-def _record_model(catalogue: Catalogue, feed_name: str) -> type[BaseModel]:
-    feed = catalogue.feed(feed_name)
-    model = MODELS[feed.model]
-    added = _added_fields(feed)
-    if not added:
-        return model
-    fields: dict[str, Any] = {name: (PLAIN_TYPES[parser] | None, None) for name, parser in added.items()}
-    return create_model(model.__name__, __base__=model, **fields)
-
-
-def _check_records(feed: Feed, problems: list[Problem]) -> None:
-    """Every record field is one of the feed's model, or a plain field of a parser with a type."""
-    model = MODELS.get(feed.model)
-    if model is None:
-        problems.append(Problem(CATALOGUE_FILE, f"{feed.name}: model {feed.model!r} is not one of {sorted(MODELS)}"))
-        return
-    for name, parser in _added_fields(feed).items():
-        if not parser:
-            problems.append(
-                Problem(
-                    CATALOGUE_FILE,
-                    f"{feed.name}.{name}: not a {feed.model} field: a new plain field needs a `parser:` (one of"
-                    f" {', '.join(PLAIN_TYPES)}); a cell that is not one record field is one of the raw_fields,"
-                    " with a `record:` section and a `note:`",
-                )
-            )
-        elif parser not in PLAIN_TYPES:
-            problems.append(
-                Problem(
-                    CATALOGUE_FILE,
-                    f"{feed.name}.{name}: a field of parser {parser!r} must be declared in {feed.model}"
-                    f" (schemas/records.py); a plain field of one of {', '.join(PLAIN_TYPES)} needs no declaration",
-                )
-            )
-    for source, target in feed.record_fields():
-        if source.is_raw and target.name not in model.model_fields:
-            what = f"{feed.name}.{source.name}"
-            problems.append(
-                Problem(
-                    CATALOGUE_FILE,
-                    f"{what}: {target.name!r} is not a {feed.model} field; a cell that is not one record field is"
-                    " one of the raw_fields: its `record:` fields must be declared in schemas/records.py",
-                )
-            )
+    return tuple((c.table, c.column) for text in _texts(raw, where, problems) if (c := _column(text, where, problems)))
 
 
 def read_catalogue(folder: Path, problems: list[Problem]) -> Catalogue:
@@ -376,7 +272,7 @@ def read_catalogue(folder: Path, problems: list[Problem]) -> Catalogue:
         fields = tuple(_source_field(str(name), str(f), b, problems) for f, b in body["fields"].items())
         applies = _texts(body.get("applies_to"), f"{name}.applies_to", problems) or (str(name),)
         feed = Feed(str(name), applies, str(body.get("model", "")), fields)
-        _check_records(feed, problems)
+        check_records(feed, problems)
         feeds.append(feed)
     rows_where = tuple((str(t), str(f)) for t, f in (data.get("rows_where") or {}).items())
     without = data.get("columns_without_source") or {}

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from etl.harmonize.catalogue import CATALOGUE_FILE, Catalogue, Problem, read_catalogue, read_yaml
+from etl.harmonize.catalogue import CATALOGUE_FILE, Catalogue, read_catalogue
+from etl.harmonize.yamlfiles import Problem, read_yaml
 
 __all__ = ["FIELDS_FILE", "HEADERS_FILE", "MappingFiles", "Problem", "ValueFile", "read_mapping_files", "read_yaml"]
 

@@ -104,11 +104,11 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
     out["row_number"] = rows[ROW_NUMBER].astype(int)
     out["feed"] = table.feed
     identity = _identity(parsed, table, issues)
-    for source, target in catalogue.feed(table.feed).record_fields():
+    for cell, target in catalogue.feed(table.feed).record_fields():
         if target.part in IDENTITY_PARTS:
             out[target.name] = identity[target.part]
         else:
-            out[target.name] = record_part(parsed[source.name], target.part, source)
+            out[target.name] = record_part(parsed[cell.name], target.part, cell)
 
     reject_too_long(out, issues)
     bad = issues.bad_rows()
