@@ -87,8 +87,9 @@ def conflicts(run_id: int | None, patient: str | None, db_url: str | None) -> No
         hsct conflicts --patient ТГСК-2019-014
         hsct conflicts --run 12
     """
-    from etl.console.runs import conflicts as find
-    from etl.console.runs import conflicts_run, runs_by_id
+    from etl.console.conflicts import conflicts as find
+    from etl.console.conflicts import conflicts_run
+    from etl.console.runs import runs_by_id
 
     lang = current_lang()
     with reading(db_url) as conn:
