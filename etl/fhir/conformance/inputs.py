@@ -2,8 +2,9 @@
 
 Inputs (paths relative to the mappings folder): `concepts.csv` (every concept: its system,
 code, English and Russian display), `concept_codings.csv` (the further codings of a concept)
-and every `fhir/*.yaml` (the FHIR element mapping, etl/fhir/mapping.py, and whatever else it
-may come to read there: a new file there changes the version too). The
+every `fhir/*.yaml` (the FHIR element mapping, etl/fhir/mapping.py, and whatever else it
+may come to read there: a new file there changes the version too) and every `fhir/views/*.json`
+(the SQL-on-FHIR ViewDefinitions that flatten the export into the study's analysis table). The
 coded columns' concept domains come from the schema (`domain_check` of schemas/tables.py),
 the one place that says which domain a column holds.
 
@@ -76,8 +77,13 @@ class Inputs:
 
 def input_files(folder: Path = MAPPINGS_DIR) -> list[Path]:
     """The files the package is generated from, in sorted order of their path under `folder`."""
-    files = [folder / CONCEPTS, folder / CODINGS, *(folder / "fhir").glob("*.yaml")]
+    files = [folder / CONCEPTS, folder / CODINGS, *(folder / "fhir").glob("*.yaml"), *view_files(folder)]
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def view_files(folder: Path = MAPPINGS_DIR) -> list[Path]:
+    """The SQL-on-FHIR ViewDefinitions that flatten the export (`fhir/views/*.json`), by name."""
+    return sorted((folder / "fhir" / "views").glob("*.json"))
 
 
 def content_hash(folder: Path = MAPPINGS_DIR) -> str:

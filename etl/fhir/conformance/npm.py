@@ -1,5 +1,6 @@
 """The FHIR NPM package on disk: `package/package.json`, `package/.index.json` and one JSON file per
-resource (`<ResourceType>-<id>.json`), packed in a deterministic `.tgz`.
+resource (`<ResourceType>-<id>.json`), the SQL-on-FHIR ViewDefinitions in `package/other/`, packed
+in a deterministic `.tgz`.
 
 Deterministic: entries in sorted order, each a regular file with mode 0644, uid/gid 0, no
 user or group name, the fixed mtime npm itself uses for packed files (1985-10-26T08:15:00Z);
@@ -40,6 +41,9 @@ def package_files(package: Package) -> dict[str, bytes]:
         {"filename": file_name(r), **{k: r[k] for k in INDEX_FIELDS if k in r}}
         for r in sorted(package.resources, key=file_name)
     ]
+    # a ViewDefinition is an instance of the SQL-on-FHIR logical model, not a resource of R4: it goes
+    # with the package's other files (package/other/), outside the resource index
+    files |= {f"package/other/ViewDefinition-{v['name']}.json": dumps(v) for v in package.views}
     files["package/package.json"] = dumps(package.manifest)
     files["package/.index.json"] = dumps({"index-version": 1, "files": index})
     return dict(sorted(files.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from etl.fhir.conformance.capability import capability_statement
 from etl.fhir.conformance.codesystems import code_systems
 from etl.fhir.conformance.elements import ElementInfo, profile_elements
-from etl.fhir.conformance.inputs import load_inputs, version_of
+from etl.fhir.conformance.inputs import load_inputs, version_of, view_files
 from etl.fhir.conformance.names import CANONICAL, CORE_PACKAGE, FHIR_VERSION, PACKAGE_NAME
 from etl.fhir.conformance.profiles import structure_definitions, study_arm_codes
 from etl.fhir.conformance.valuesets import uses, value_sets
@@ -19,12 +20,14 @@ from etl.paths import MAPPINGS_DIR
 @dataclass(frozen=True)
 class Package:
     """name, version, package.json and the resources (CodeSystems, ValueSets, StructureDefinitions,
-    the CapabilityStatement), each a JSON-ready dict."""
+    the CapabilityStatement), each a JSON-ready dict; and the ViewDefinitions a partner runs to
+    flatten the export into the study's analysis table (`hsct report --from-fhir` runs the same)."""
 
     name: str
     version: str
     manifest: dict[str, Any]
     resources: tuple[dict[str, Any], ...]
+    views: tuple[dict[str, Any], ...] = ()  # SQL-on-FHIR ViewDefinitions (a logical model, not R4 resources)
 
     def by_url(self) -> dict[str, dict[str, Any]]:
         return {r["url"]: r for r in self.resources}
@@ -60,4 +63,5 @@ def build_package(folder: Path = MAPPINGS_DIR) -> Package:
         *structure_definitions(inputs, version),
         capability_statement(inputs, version),
     ]
-    return Package(PACKAGE_NAME, version, package_json(version), tuple(resources))
+    views = tuple(json.loads(path.read_text(encoding="utf-8")) for path in view_files(folder))
+    return Package(PACKAGE_NAME, version, package_json(version), tuple(resources), views)
