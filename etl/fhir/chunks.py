@@ -46,6 +46,7 @@ class ChunkJob:
     run_instants: dict[int, str]
     writer_options: dict[str, Any]
     gone: list[int] = field(default_factory=list)  # deleted patients (DELETEs only)
+    per_bundle: bool = False  # a push: the ledger's state once each bundle arrives (`checkpoints`), not once written
 
 
 LedgerRow = tuple[int, str, str]  # (patient_id, resource_keys, content_sha256): etl/fhir/changes.py ledger_text
@@ -184,8 +185,9 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
         start = len(writer.bundles) if isinstance(writer, BundleWriter) else 0
         writer.patient(pid, [r for _, r in d.send], removed)
         result.sent_patients += p not in gone
-        result.ledger.append((p, *ledger_text(dict(d.state))))
-        if isinstance(writer, BundleWriter):
+        if not job.per_bundle:
+            result.ledger.append((p, *ledger_text(dict(d.state))))
+        elif isinstance(writer, BundleWriter):
             urls = {f"{r['resourceType']}/{r['id']}": k for k, r in d.send}
             urls |= {f"{k.split('/', 1)[0]}/{ctx.pseudo.id(k)}": k for k in d.delete}
             given = {k: h for k, h in (before or {}).items() if k.split("/", 1)[0] in types}

@@ -69,7 +69,7 @@ class ExportResult:
     out_dir: Path
     since_run_id: int | None
     up_to_run_id: int | None
-    patients: int = 0
+    patients: int = 0  # of whom something was sent (a full export: all)
     deleted_patients: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     deleted_resources: int = 0
@@ -166,12 +166,13 @@ def _export(
     out_dir.mkdir(parents=True, exist_ok=True)  # once --since is known good: a refused export leaves no folder
     order = sorted(patients, key=lambda p: pseudo.id(patient_key(p)))
     gone = sorted(gone, key=lambda p: pseudo.id(patient_key(p)))
+    per_bundle = record_as == "push"  # the ledger follows the server's acknowledgments (etl/fhir/push.py)
 
     def job(n: int, chunk: list[int], removed: list[int]) -> ChunkJob:
         wanted = set(chunk) | set(removed)
         subset = None if before is None else {p: keys for p, keys in before.items() if p in wanted}
         return ChunkJob(url, partner, fmt, out_dir, chunk, subset, validate, SAMPLE_EVERY, instants,
-                        {**base_job.writer_options, "part": part_name(n)}, removed)  # fmt: skip
+                        {**base_job.writer_options, "part": part_name(n)}, removed, per_bundle)  # fmt: skip
 
     jobs = [job(n + 1, chunk, []) for n, chunk in enumerate(_chunks(order, chunk_size))]
     if gone:
@@ -192,9 +193,11 @@ def _export(
             writer.study(study)
             counts = writer.close()
             files += writer.written() if isinstance(writer, NdjsonWriter) else []
-            ledger.append((NO_PATIENT, *ledger_text(dict(sent.state))))
-            if isinstance(writer, BundleWriter):
-                result.checkpoints[writer.bundles[0][0]] = ledger[-1]
+            state = (NO_PATIENT, *ledger_text(dict(sent.state)))
+            if not per_bundle:
+                ledger.append(state)
+            elif isinstance(writer, BundleWriter):
+                result.checkpoints[writer.bundles[0][0]] = state
     say = notice or silent
     say("export.start", patients=len(patients), chunks=len(jobs), partner=partner.name)
     for i, done in enumerate(_run(jobs, workers or default_workers()), 1):
@@ -219,7 +222,7 @@ def _export(
     if validator.errors:
         shown = "\n  ".join(validator.errors[:20])
         raise InvalidFhirError.of("error.invalid_fhir", n=len(validator.errors), errors=f"\n  {shown}")
-    _record(engine, partner, result, [] if record_as == "push" else ledger, record_as or fmt)
+    _record(engine, partner, result, ledger, record_as or fmt)
     return result
 
 
