@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, func, or_, select, union
+from sqlalchemy import CompoundSelect, Connection, Select, and_, func, or_, select, union
 
 from etl.errors import EXIT_NOT_FOUND, HsctError, InputError
 from schemas.export import ExportLedger
@@ -63,7 +63,7 @@ class Delta:
     state: dict[str, str] = field(default_factory=dict)
 
 
-def delta(items: list[tuple[str, dict[str, Any]]], before: Hashes | None, types: Iterable[str] = ()) -> Delta:
+def delta(items: list[tuple[str, dict[str, Any]]], before: Hashes | None, types: Iterable[str]) -> Delta:
     """The change set of one patient's resources `items` ([(local key, resource)], in writing order)
     against `before` (None: nothing given before, everything is sent). Keys of `before` whose type
     (the key's first segment) is not in `types` were never sent and are not deleted."""
@@ -128,6 +128,7 @@ def run_instants(conn: Connection) -> dict[int, str]:
 
 def current_patients(conn: Connection, since_run: int | None) -> list[int]:
     """Every patient, or those whose rows (or lab results) a run after `since_run` changed."""
+    stmt: Select[Any] | CompoundSelect[Any]
     if since_run is None:
         stmt = select(Patient.patient_id)
     else:
