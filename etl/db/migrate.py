@@ -31,6 +31,7 @@ def at_head(engine: Engine) -> bool:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database down to Alembic `revision` (e.g. "0006", or "base" for no schema)."""
     command.downgrade(alembic_config(engine), revision)
 
 

@@ -22,6 +22,9 @@ DATE_MODES = ("shift", "offset")
 
 @dataclass(frozen=True)
 class Partner:
+    """A partner center of mappings/partners.yaml: its base URL, the resource types it receives, its
+    date handling (`dates`: shift or offset), the environment variable holding its pseudonym secret."""
+
     name: str
     base_url: str
     resource_types: tuple[str, ...]
@@ -79,6 +82,7 @@ def _partner(name: str, spec: dict, path: Path = PARTNERS_FILE) -> Partner:
 
 
 def load_partners(path: Path | None = None) -> dict[str, Partner]:
+    """Every partner of `path` (mappings/partners.yaml) by name; PartnerError (exit 6) when unreadable."""
     path = path or partners_file()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -88,6 +92,7 @@ def load_partners(path: Path | None = None) -> dict[str, Partner]:
 
 
 def get_partner(name: str, path: Path | None = None) -> Partner:
+    """The partner `name`; PartnerError (exit 6) naming the known ones when there is no such partner."""
     path = path or partners_file()
     partners = load_partners(path)
     if name not in partners:

@@ -34,6 +34,10 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Check:
+    """A row of expectations/checks.csv: which frame and field it reads, its check type and argument,
+    the share of rows that must pass (`threshold`, 0-1) and whether a failure holds the batch
+    (`severity` blocking) or only warns."""
+
     check_id: str
     layer: str
     frame: str

@@ -12,6 +12,9 @@ from etl.quality.runner import CheckResult
 
 @dataclass
 class QualityReport:
+    """Every check of a run (raw and harmonized layers) and where their Data Docs were written;
+    `success`: no blocking check failed, so the batch may be published."""
+
     results: list[CheckResult] = field(default_factory=list)
     docs_path: Path | None = None
 

@@ -32,6 +32,9 @@ SAMPLE_SIZE = 20
 
 @dataclass
 class CheckResult:
+    """A check run by Great Expectations: passed or not, the observed value, how many rows it read
+    (`element_count`) and failed (`unexpected_count`, `unexpected_percent` 0-100), a sample of them."""
+
     check: Check
     expectation_type: str
     success: bool

@@ -110,6 +110,7 @@ def record_publication(
 
 
 def publication(conn: Connection, run_id: int) -> Any:
+    """The `batch_publication` row of run `run_id` (status published or held, by whom, why), or None."""
     return conn.execute(select(BatchPublication.__table__).where(BatchPublication.run_id == run_id)).first()
 
 
