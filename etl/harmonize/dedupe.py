@@ -10,7 +10,6 @@ from etl.harmonize.catalogue import load_catalogue
 from etl.harmonize.columns import ISSUE_COLUMNS
 
 DUPLICATE_CONFLICT = "duplicate_conflict"
-CONTENT = [f for f in load_catalogue().record_fields("registry") if f != "updated_at"]
 
 
 @dataclass
@@ -26,7 +25,8 @@ def split_duplicates(records: pd.DataFrame, code_header: str) -> Duplicates:
     if not repeated.any():
         return Duplicates(records, [], pd.DataFrame(columns=ISSUE_COLUMNS))
     dup = records[repeated]
-    text = dup[CONTENT].astype(str)
+    content = [f for f in load_catalogue().record_fields("registry") if f != "updated_at"]
+    text = dup[content].astype(str)
     distinct = text.groupby(dup["patient_key"]).nunique().gt(1).any(axis=1)
     conflicting_keys = set(distinct[distinct].index)
     bad = dup[dup["patient_key"].isin(conflicting_keys)]

@@ -22,8 +22,6 @@ from etl.harmonize.origins import cell_groups
 from etl.harmonize.registry import explain, plain_records
 from etl.performance import each_distinct
 
-RECORD_MODEL = load_catalogue().record_model("registry")  # PatientRecord and the catalogue's added fields
-RECORD_FIELDS = list(RECORD_MODEL.model_fields)
 # cells that differ between the feeds by design, never conflicts
 PER_FEED_FIELDS = {"registry_code_ru", "registry_code_en", "full_name_ru", "full_name_en", "updated_at"}
 FEED_ORDER = {"registry_ru": 0, "registry_en": 1}
@@ -69,7 +67,7 @@ def merge_patients(rows: pd.DataFrame) -> Merged:
     Patients with one row pass through as they are; only those with several are merged.
     """
     several = rows["patient_key"].duplicated(keep=False)
-    singles = rows.loc[~several, [*RECORD_FIELDS, "raw_row_id"]]
+    singles = rows.loc[~several, [*load_catalogue().record_fields("registry"), "raw_row_id"]]
     merged = _merge_several(rows[several])
     patients = pd.concat([p for p in (singles, merged.patients) if not p.empty], ignore_index=True)
     if patients.empty:
@@ -108,7 +106,7 @@ def _merge_several(rows: pd.DataFrame) -> Merged:
         if not set(fields) & PER_FEED_FIELDS:
             conflicts.append(_conflicts(cell, chosen, fields, source))
     columns["patient_key"] = pd.Series(winners.index.to_numpy(), index=winners.index)
-    patients = pd.DataFrame(columns).reset_index(drop=True)[RECORD_FIELDS]
+    patients = pd.DataFrame(columns).reset_index(drop=True)[load_catalogue().record_fields("registry")]
     patients["raw_row_id"] = winners.to_numpy()
     merged_rows = order.loc[~order["raw_row_id"].isin(winner_set), "raw_row_id"].reset_index(drop=True)
     found = [s for s in sources if not s.empty]
@@ -191,9 +189,10 @@ def invalid_merged(patients: pd.DataFrame, keys: set[str]) -> pd.DataFrame:
     """
     failures = []
     candidates = patients[patients["patient_key"].isin(keys)]
-    for record in plain_records(candidates, RECORD_FIELDS):
+    model = load_catalogue().record_model("registry")  # PatientRecord and the catalogue's added plain fields
+    for record in plain_records(candidates, list(model.model_fields)):
         try:
-            RECORD_MODEL.model_validate(record)
+            model.model_validate(record)
         except ValidationError as exc:
             field, reason, message = explain(exc)
             failures.append((record["patient_key"], field, reason, f"after merging the registry feeds: {message}"))
