@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, tuple_
 
 from etl.db.bulk import upsert
 from etl.harmonize.field_origin import read_field_origins
@@ -46,7 +46,9 @@ def sync_concepts(engine: Engine, folder: Path = MAPPINGS_DIR) -> int:
     """Upsert every concept and extra coding; returns the number of concepts.
 
     Concepts are never deleted here: a concept that leaves the CSV may still be
-    referenced by loaded data.
+    referenced by loaded data. A further coding that leaves concept_codings.csv is deleted (no
+    data refers to it, and the export would go on sending it: a code withdrawn from the data,
+    mappings/fhir/terminology.yaml `withdrawn`, must leave the database too).
     """
     concepts = read_concepts(folder)
     codings = read_codings(folder)
@@ -56,7 +58,13 @@ def sync_concepts(engine: Engine, folder: Path = MAPPINGS_DIR) -> int:
     rows = [{k: (None if v is None or v != v else v) for k, v in r.items()} for r in concepts.to_dict("records")]
     with engine.begin() as conn:
         upsert(conn, Concept.__table__, rows, ["concept_id"])
-        upsert(conn, ConceptCoding.__table__, codings.to_dict("records"), ["concept_id", "system"])
+        kept = list(zip(codings["concept_id"], codings["system"], strict=True))
+        cc = ConceptCoding.__table__
+        stale = delete(cc)
+        if kept:
+            stale = stale.where(tuple_(cc.c.concept_id, cc.c.system).not_in(kept))
+        conn.execute(stale)
+        upsert(conn, cc, codings.to_dict("records"), ["concept_id", "system"])
         origins = read_field_origins(folder)
         upsert(conn, FieldOrigin.__table__, origins.to_dict("records"), ["table_name", "column_name", "concept_id"])
     return len(rows)

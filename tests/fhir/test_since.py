@@ -32,7 +32,7 @@ def test_since_exports_the_changed_patient_and_deletes_the_deleted_one(loaded_db
     cd34_before = {
         r["subject"]["reference"]: r["valueQuantity"]["value"]
         for r in ndjson_resources(first)
-        if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "78002-3"
+        if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "cd34-dose"
     }
     hsct("run", "--source", str(second_night(tmp_path)), "--db", loaded_db, "--wait")
     since = _export(loaded_db, tmp_path / "since1", "--since", "1")
@@ -42,7 +42,7 @@ def test_since_exports_the_changed_patient_and_deletes_the_deleted_one(loaded_db
     (changed_ref,) = set().union(*(patient_refs(r) for r in changed))
     assert all(patient_refs(r) == {changed_ref} for r in changed)
     assert {f"{r['resourceType']}/{r['id']}" for r in changed} < before[changed_ref]
-    cd34 = [r for r in changed if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "78002-3"]
+    cd34 = [r for r in changed if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"] == "cd34-dose"]
     assert cd34[0]["valueQuantity"]["value"] == 0.9 and cd34_before[changed_ref] == 0.6
     (deleted_file,) = since.glob("deleted.*.ndjson")
     deleted_bundles = [json.loads(line) for line in deleted_file.read_text().splitlines()]
