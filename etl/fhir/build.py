@@ -16,7 +16,7 @@ import pandas as pd
 from etl.fhir.conformance.names import profile_url
 from etl.fhir.context import BuildContext
 from etl.fhir.mapping import Profile
-from etl.fhir.transforms import MERGING, TRANSFORMS
+from etl.fhir.transforms import MERGING, TRANSFORMS, as_key, values
 
 Setter = Callable[[dict[str, Any], Any], None]
 _SEGMENT = re.compile(r"^(\w+)(\[(\d*)\])?$")
@@ -119,6 +119,8 @@ def _plain(element: Any) -> bool:
 
 def build_profile(profile: Profile, frame: pd.DataFrame, ctx: BuildContext) -> Built:
     rows = frame.dropna(subset=list(profile.require)) if profile.require else frame
+    for column, wanted in profile.where:  # `where`: only the rows holding one of the values
+        rows = rows[pd.Series([as_key(v) in wanted for v in values(rows, column)], index=rows.index, dtype=bool)]
     rows = rows.reset_index(drop=True)
     local_keys = _local_keys(profile, rows)
     ids = ctx.pseudo.ids(local_keys)

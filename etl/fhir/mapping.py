@@ -38,7 +38,7 @@ SOURCES = {
 }
 # columns every source row has besides its own (added by etl/fhir/source.py)
 ADDED_COLUMNS = {"patient_id", "hsct_date", "hsct_day", "hsct_transplant_id"}
-COLUMN_ARGS = ("column", "day", "unit_column", "comparator")
+COLUMN_ARGS = ("column", "day", "unit_column", "comparator", "dose", "purpose", "drug")  # args naming a column
 # tables whose columns a profile may `join` (one row per key): by the row's transplant, or by its patient
 JOINABLE = {
     "transplant": "transplant_id",
@@ -64,6 +64,8 @@ class Element:
 
     def columns(self) -> set[str]:
         cols = {self.args[a] for a in COLUMN_ARGS if a in self.args}
+        if self.transform == "reference":  # the referring row's values of the target's key, and its filter
+            cols |= set(self.args.get("key") or ()) | set(self.args.get("only") or {})
         for nested in ("value", "when_unknown"):  # an extension's value; a date's fallback chosen by a column
             inner = self.args.get(nested)
             if isinstance(inner, dict):
@@ -81,10 +83,11 @@ class Profile:
     elements: tuple[Element, ...]
     join: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (table, columns) added to each row (JOINABLE)
     anchor: bool = False  # the resource every relative date points at (the transplant)
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, values): only the rows holding one
 
     def columns(self) -> set[str]:
         """The columns read from the profile's own source table (joined ones are read from theirs)."""
-        cols = set(self.key) | set(self.require)
+        cols = set(self.key) | set(self.require) | {c for c, _ in self.where}
         for e in self.elements:
             cols |= e.columns()
         return cols - {c for _, joined in self.join for c in joined}
@@ -150,6 +153,8 @@ def _profile(resource_type: str, name: str, spec: dict[str, Any], where: str) ->
     if unknown:
         raise MappingError(f"{where}: join names {unknown}; a profile may join only {sorted(JOINABLE)}")
     key = tuple(spec.get("key") or ())
+    where = tuple((str(c), tuple(_text(v) for v in (vs if isinstance(vs, list) else [vs])))
+                  for c, vs in (spec.get("where") or {}).items())  # fmt: skip
     anchor = bool(spec.get("anchor"))
     if anchor and (source != "transplant" or key != ("transplant_id",)):
         raise MappingError(f"{where}: the anchor (what relative dates point at) is one resource per transplant")
@@ -162,7 +167,33 @@ def _profile(resource_type: str, name: str, spec: dict[str, Any], where: str) ->
         elements=elements,
         join=tuple((table, tuple(cols)) for table, cols in join.items()),
         anchor=anchor,
+        where=where,
     )
+
+
+def _text(value: Any) -> str:
+    """A `where` value as the transforms compare it: booleans `true`/`false`, others as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _check_references(profiles: list[Profile], folder: Path) -> None:
+    """Every `reference` element names a profile of the mapping, by as many key columns as its key has,
+    and one whose resources always exist (no `require`, no `where`): the reference must resolve."""
+    by_prefix = {p.local_prefix(): p for p in profiles}
+    for p in profiles:
+        for e in p.elements:
+            if e.transform != "reference":
+                continue
+            target = by_prefix.get(str(e.args.get("profile")))
+            where = f"{folder}: {p.local_prefix()} {e.path}"
+            if target is None:
+                raise MappingError(f"{where}: reference to {e.args.get('profile')!r}, not a profile of the mapping")
+            if len(e.args.get("key") or ()) != len(target.key):
+                raise MappingError(f"{where}: {target.local_prefix()} is keyed by {list(target.key)}")
+            if target.require or target.where:
+                raise MappingError(f"{where}: {target.local_prefix()} does not exist for every row (require/where)")
 
 
 @cache
@@ -179,6 +210,7 @@ def load_mapping(folder: Path = FHIR_MAPPINGS_DIR) -> Mapping:
     names = [p.local_prefix() for p in profiles]
     if len(set(names)) != len(names):
         raise MappingError(f"{folder}: two profiles share a name within a resource type")
+    _check_references(profiles, folder)
     if sum(p.anchor for p in profiles) != 1:
         raise MappingError(f"{folder}: exactly one profile is the `anchor: true` of relative dates (the transplant)")
     return Mapping(tuple(profiles), study)

@@ -10,11 +10,15 @@ elements to merge into the resource (`<path>DateTime`, `_<path>DateTime` or
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from etl.fhir.context import BuildContext
+from etl.paths import MAPPINGS_DIR
 
 UCUM = "http://unitsofmeasure.org"
 RELATIVE_DATE = "http://hl7.org/fhir/StructureDefinition/relative-date"  # R4 core: a date relative to an event
@@ -41,7 +45,7 @@ def values(frame: pd.DataFrame, column: str) -> list[Any]:
     return s.astype(object).where(s.notna(), None).tolist()
 
 
-def _key(v: Any) -> str:
+def as_key(v: Any) -> str:
     if v is True or v is False:
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
@@ -65,7 +69,7 @@ def concept(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> lis
         if v is None:
             out.append(None)
             continue
-        cid = template.format(_key(v)) if template else _key(v)
+        cid = template.format(as_key(v)) if template else as_key(v)
         if mapping is not None:
             cid = mapping.get(cid, default)
         out.append(ctx.concepts.get(cid))
@@ -82,7 +86,7 @@ def code(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[A
 def map_text(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
     """A fixed string chosen by the column's value (`map`, else `default`; `missing` for an empty cell)."""
     mapping, default, missing = args["map"], args.get("default"), args.get("missing")
-    return [missing if v is None else mapping.get(_key(v), default) for v in values(frame, args["column"])]
+    return [missing if v is None else mapping.get(as_key(v), default) for v in values(frame, args["column"])]
 
 
 @transform("fhir_concept")
@@ -102,7 +106,7 @@ def fhir_concept(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -
     if "code" in args:
         return [of(args["code"])] * len(frame)
     mapping, default = args["map"], args.get("default")
-    return [None if v is None else of(mapping.get(_key(v), default)) for v in values(frame, args["column"])]
+    return [None if v is None else of(mapping.get(as_key(v), default)) for v in values(frame, args["column"])]
 
 
 @transform("by_dates")
@@ -168,7 +172,7 @@ def _windows(frame: pd.DataFrame, spec: Any, required: bool) -> list[str | None]
     """Per row, what stands for an unknown date: `before_transplant`, `after_transplant`, `absent` or None."""
     if isinstance(spec, dict):
         mapping, default = spec.get("map") or {}, spec.get("default")
-        return [None if v is None else mapping.get(_key(v), default) for v in values(frame, spec["column"])]
+        return [None if v is None else mapping.get(as_key(v), default) for v in values(frame, spec["column"])]
     return [spec or ("absent" if required else None)] * len(frame)
 
 
@@ -286,4 +290,85 @@ def source_files(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -
         entities = [{"role": "source", "what": {"identifier": {"system": RUN_SYSTEM, "value": str(int(run))}}}]
         entities += [{"role": "source", "what": {"display": name}} for name in ctx.source_files.get(p, [])]
         out.append(entities)
+    return out
+
+
+@transform("reference")
+def reference(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
+    """A reference to another resource of the same export: the resource of mapping profile `profile`
+    (its local prefix, e.g. `Condition/diagnosis`) whose key is this row's values of `key` (its
+    columns, in the order of the target's key), made the way every id is (the keyed hash of the local
+    key). `only` ({column: [values]}) keeps the reference to the rows holding one of the values (the
+    transplant of conditioning and prophylaxis, not of the bridging therapy). Empty where a key value
+    is. The mapping checks that the target exists for every row (etl/fhir/mapping.py)."""
+    prefix, columns = str(args["profile"]), list(args["key"])
+    rtype = prefix.split("/", 1)[0]
+    n = len(frame)
+    keep = [True] * n
+    for column, wanted in (args.get("only") or {}).items():
+        allowed = {as_key(v) for v in wanted}
+        keep = [k and v is not None and as_key(v) in allowed for k, v in zip(keep, values(frame, column), strict=True)]
+    parts = [values(frame, c) for c in columns]
+    local: list[str | None] = []
+    for i in range(n):
+        row = [p[i] for p in parts]
+        local.append(None if not keep[i] or any(v is None for v in row) else "/".join([prefix, *map(as_key, row)]))
+    made: dict[str, dict[str, str]] = {}
+    wanted_keys = sorted({k for k in local if k is not None and k not in made})
+    for k, rid in zip(wanted_keys, ctx.pseudo.ids(wanted_keys), strict=True):
+        made[k] = {"reference": f"{rtype}/{rid}"}
+    return [None if k is None else made[k] for k in local]
+
+
+REGIMENS = MAPPINGS_DIR / "regimens.yaml"
+
+
+@cache
+def regimen_drugs(path: Path = REGIMENS) -> dict[tuple[str, str], dict[str, Any]]:
+    """(purpose, drug concept id) -> the drug's entry in mappings/regimens.yaml (its dose, unit,
+    `dose_is`, `route`, `note`). A drug in several regimens of one purpose has one entry (the same
+    drug is given the same way: the immunosuppressions share sirolimus)."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for regimen, drugs in spec.items():
+        purpose = regimen.split("/", 1)[0]
+        for drug in drugs:
+            out.setdefault((purpose, f"drug/{drug['drug']}"), drug)
+    return out
+
+
+COURSE_TOTAL = "course_total"
+
+
+@transform("dosage")
+def dosage(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> list[Any]:
+    """MedicationAdministration.dosage: `dose` (the column of the amount, `unit_column` its UCUM unit),
+    `route` and the dose's meaning from mappings/regimens.yaml (by `purpose` and `drug` columns).
+    A regimen dose marked `dose_is: course_total` is the total of the course (busulfan 12 mg/kg over
+    the conditioning days), sent as `dose` of the administration that stands for the whole course (its
+    effective[x] spans the course) with `text` saying so; a per-administration dose (PTCy 50 mg/kg on
+    D+3 and D+4) is the dose of that day. The `route` is a concept (`fhir_route/<route>`) where the
+    regimen names one. A drug whose dose the registry does not record gets no dose: its route and text
+    (when known) with `dose` data-absent `unknown` (R4 mad-1 asks a dose or a rate of every dosage);
+    nothing at all when nothing is known."""
+    doses = quantity(frame, {"column": args["dose"], "unit_column": args["unit_column"]}, ctx)
+    regimens = regimen_drugs()
+    out: list[Any] = []
+    for dose, purpose, drug in zip(doses, values(frame, args["purpose"]), values(frame, args["drug"]), strict=True):
+        entry = regimens.get((purpose, drug), {})
+        d: dict[str, Any] = {}
+        text = [entry["note"]] if entry.get("note") else []
+        if dose is not None and entry.get("dose_is") == COURSE_TOTAL:
+            text.insert(0, f"course total {as_key(dose['value'])} {dose.get('unit', '')}".rstrip())
+        elif dose is None and entry:
+            text.insert(0, "dose not recorded by the registry")
+        if text:
+            d["text"] = "; ".join(text)
+        if entry.get("route"):
+            d["route"] = ctx.concepts[f"fhir_route/{entry['route']}"]
+        if dose is not None:
+            d["dose"] = dose
+        elif d:
+            d["dose"] = {"extension": [UNKNOWN]}
+        out.append(d or None)
     return out
