@@ -153,8 +153,8 @@ def _profile(resource_type: str, name: str, spec: dict[str, Any], where: str) ->
     if unknown:
         raise MappingError(f"{where}: join names {unknown}; a profile may join only {sorted(JOINABLE)}")
     key = tuple(spec.get("key") or ())
-    where = tuple((str(c), tuple(_text(v) for v in (vs if isinstance(vs, list) else [vs])))
-                  for c, vs in (spec.get("where") or {}).items())  # fmt: skip
+    row_filter = tuple((str(c), tuple(_text(v) for v in (vs if isinstance(vs, list) else [vs])))
+                       for c, vs in (spec.get("where") or {}).items())  # fmt: skip
     anchor = bool(spec.get("anchor"))
     if anchor and (source != "transplant" or key != ("transplant_id",)):
         raise MappingError(f"{where}: the anchor (what relative dates point at) is one resource per transplant")
@@ -167,7 +167,7 @@ def _profile(resource_type: str, name: str, spec: dict[str, Any], where: str) ->
         elements=elements,
         join=tuple((table, tuple(cols)) for table, cols in join.items()),
         anchor=anchor,
-        where=where,
+        where=row_filter,
     )
 
 

@@ -42,7 +42,8 @@ def transform(name: str) -> Callable[[Transform], Transform]:
 def values(frame: pd.DataFrame, column: str) -> list[Any]:
     """A column as plain Python values, None where missing."""
     s = frame[column]
-    return s.astype(object).where(s.notna(), None).tolist()
+    out: list[Any] = s.astype(object).where(s.notna(), None).tolist()
+    return out
 
 
 def as_key(v: Any) -> str:
@@ -64,7 +65,7 @@ def concept(frame: pd.DataFrame, args: dict[str, Any], ctx: BuildContext) -> lis
     if "concept" in args:
         return [ctx.concepts[args["concept"]]] * len(frame)
     template, mapping, default = args.get("template"), args.get("map"), args.get("default")
-    out = []
+    out: list[Any] = []
     for v in values(frame, args["column"]):
         if v is None:
             out.append(None)

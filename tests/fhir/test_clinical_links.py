@@ -9,12 +9,16 @@ course totals said to be course totals and no dose invented."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from etl.db import make_engine
+from etl.fhir import transforms
+from etl.fhir.concepts import ConceptIndex
 from schemas.tables import Complication, Diagnosis, PretransplantToxicity
 from tests.fhir.conftest import hsct
 from tests.fhir.helpers import ndjson_resources, timing
@@ -151,3 +155,35 @@ def test_disease_status_links_absences_and_dosage(loaded_db: str, tmp_path: Path
         assert a["dosage"]["text"] == "dose not recorded by the registry"
     for a in drugs["L01FB01"]:  # inotuzumab: the dose of each administration, no text
         assert a["dosage"]["dose"]["code"] == "mg/m2" and set(a["dosage"]) == {"dose"}
+
+
+def test_dosage_gives_the_route_a_regimen_names_and_never_a_dose_it_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The paper names no route for sure, so the demo sends none: a regimen entry with `route` (as
+    mappings/regimens.yaml allows) gives `dosage.route` from the fhir_route concept."""
+    iv = {"coding": [{"system": "http://snomed.info/sct", "code": "47625008"}], "text": "Intravenous route"}
+    regimens = {
+        ("conditioning", "drug/melphalan"): {"drug": "melphalan", "dose_is": "course_total", "route": "iv"},
+        ("gvhd_prophylaxis", "drug/atg"): {"drug": "atg", "route": "iv"},
+    }
+    monkeypatch.setattr(transforms, "regimen_drugs", lambda: regimens)
+    ctx = SimpleNamespace(concepts=ConceptIndex({"fhir_route/iv": iv}, {}))
+    frame = pd.DataFrame({
+        "dose": [140.0, None, 1.8], "unit": ["mg/m2", None, "mg/m2"],
+        "purpose": ["conditioning", "gvhd_prophylaxis", "bridging"],
+        "drug": ["drug/melphalan", "drug/atg", "drug/inotuzumab"],
+    })  # fmt: skip
+    args = {"dose": "dose", "unit_column": "unit", "purpose": "purpose", "drug": "drug"}
+    melphalan, atg, ino = transforms.dosage(frame, args, ctx)  # type: ignore[arg-type]  # a stand-in context: dosage reads only .concepts
+    assert melphalan["route"] is iv and melphalan["text"] == "course total 140 mg/m2"
+    assert melphalan["dose"] == {
+        "value": 140.0,
+        "unit": "mg/m2",
+        "system": "http://unitsofmeasure.org",
+        "code": "mg/m2",
+    }
+    assert atg == {
+        "text": "dose not recorded by the registry",
+        "route": iv,
+        "dose": {"extension": [{"url": ABSENT, "valueCode": "unknown"}]},
+    }
+    assert set(ino) == {"dose"} and ino["dose"]["value"] == 1.8
