@@ -60,7 +60,7 @@ class HsctError(Exception):
         return self.message
 
     @classmethod
-    def of(cls, key: str, /, exit_code: int | None = None, **params: object) -> Self:
+    def of(cls, key: str, exit_code: int | None = None, /, **params: object) -> Self:
         """The error whose message is `key` of mappings/messages.csv, filled from `params`."""
         return cls(Message(key, params), exit_code)
 

@@ -59,7 +59,7 @@ class FhirClient:
                 continue
             if r.status_code >= 400:
                 raise PermanentFailure(f"HTTP {r.status_code}: {r.text[:500]}")
-            response = r.json()
+            response: dict[str, Any] = r.json()
             _check_entries(response, body)
             return response
         raise PermanentFailure(f"no answer after {self.retries + 1} attempts: {last}")

@@ -64,6 +64,9 @@ NO_RUN = "1970-01-01T00:00:00+00:00"
 
 @dataclass
 class ExportResult:
+    """One export to a partner: the runs it covers, how many patients and resources of each type it
+    sent, what it listed for deletion, how many resources were validated, its `export_batch` id."""
+
     partner: str
     format: str
     out_dir: Path
@@ -250,7 +253,7 @@ def _record(engine: Engine, partner: Partner, result: ExportResult, ledger: list
         if result.up_to_run_id is not None and ledger:
             rows = ledger_rows(partner.name, result.up_to_run_id, ledger, acknowledged=False)
             upsert(conn, ExportLedger.__table__, rows, ["partner", "patient_id", "as_of_run_id"])
-        result.export_id = conn.execute(
+        inserted = conn.execute(
             insert(ExportBatch.__table__).values(
                 partner=partner.name,
                 format=fmt,
@@ -263,4 +266,7 @@ def _record(engine: Engine, partner: Partner, result: ExportResult, ledger: list
                 deleted=result.deleted_resources,
                 status="written",
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        if inserted is None:
+            raise RuntimeError("export_batch: the database returned no key for the row it inserted")
+        result.export_id = int(inserted[0])

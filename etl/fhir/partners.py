@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -55,8 +56,8 @@ def partners_file() -> Path:
     return load_config().paths.partners or PARTNERS_FILE
 
 
-def _partner(name: str, spec: dict, path: Path = PARTNERS_FILE) -> Partner:
-    where = {"file": path.name, "partner": repr(name)}
+def _partner(name: str, spec: dict[str, Any], path: Path = PARTNERS_FILE) -> Partner:
+    where: dict[str, object] = {"file": path.name, "partner": repr(name)}
     for field in ("base_url", "resource_types", "dates", "secret_env"):
         if field not in spec:
             raise PartnerError.of("error.partner.missing", field=field, **where)

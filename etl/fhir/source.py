@@ -10,6 +10,8 @@ first one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, func, literal_column, select, union
 
@@ -19,7 +21,7 @@ from schemas.tables import LabResult, Patient, RawRow, SourceFile, Transplant, V
 NEVER_READ = {("person", "*"), ("diagnosis", "note")}
 
 
-def among(column: ColumnElement, patient_ids: list[int]) -> ColumnElement:
+def among(column: ColumnElement[Any], patient_ids: list[int]) -> ColumnElement[bool]:
     """`column IN (ids)` with the integers written into the SQL: binding thousands of parameters
     one by one costs more than the query itself."""
     listed = ",".join(str(int(p)) for p in patient_ids) or "NULL"
