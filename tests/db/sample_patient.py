@@ -448,6 +448,8 @@ ROWS.update(
                 "patient_id": PATIENT,
                 "as_of_run_id": RUN,
                 "resource_keys": "Condition/all\nPatient/1",
+                "content_sha256": "a" * 64 + "\n" + "b" * 64,  # one hash per key, in the same order
+                "acknowledged": True,  # written as the partner's server confirmed the bundle
             }
         ],
         "export_push": [
