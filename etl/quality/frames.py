@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Date, case, exists, select
 
 from etl.extract import ROW_NUMBER, RawTable
-from etl.harmonize.columns import map_columns
+from etl.harmonize.columns import ColumnMap, map_columns
 from etl.harmonize.vocab import Vocabulary
 from etl.quality.catalog import CatalogError, Check
 from etl.quality.read import read_frame, typed_dates
@@ -42,18 +42,18 @@ def _needed(checks: Iterable[Check]) -> dict[str, set[str]]:
     return out
 
 
-def raw_part(table: RawTable, vocab: Vocabulary, checks: list[Check]) -> tuple[str, pd.DataFrame]:
+def raw_part(table: RawTable, columns: ColumnMap, vocab: Vocabulary, checks: list[Check]) -> tuple[str, pd.DataFrame]:
     """One file's share of its raw frame: the frame's name and the cells the raw checks read.
 
     The readers make equal cells of a column one string object (`etl.extract.table.cell_block`),
     so that the part travels from a worker process (`etl.run.prepare`) as small as its distinct
     values. A file without a patient-code column is refused whole (every row quarantined
     `missing_patient_code`, the night's other files load): it adds no row to the raw frame, whose
-    checks are about the rows the night reads.
+    checks are about the rows the night reads. `columns`: the harmonizer's column map of the
+    table (its headers are mapped once per file, by the harmonize stage).
     """
     name = vocab.header_index(table.feed).name  # the catalogue feed: registry_ru, registry_en -> registry
     wanted = _needed(c for c in checks if c.layer == "raw").get(name, set()) - {"file"}
-    columns = map_columns(table, vocab)
     rows = table.rows if "registry_code" in columns.labels else table.rows.iloc[:0]
     picked = {field: rows[label] for field, label in columns.labels.items() if field in wanted}
     frame = pd.DataFrame(picked, index=rows.index)
@@ -77,8 +77,9 @@ def stack_raw_parts(parts: Iterable[tuple[str, pd.DataFrame]], checks: list[Chec
 
 
 def raw_frames(tables: Iterable[RawTable], vocab: Vocabulary, checks: list[Check]) -> dict[str, Frame]:
-    """The night's RawTables as raw frames (see `stack_raw_parts`)."""
-    return stack_raw_parts((raw_part(t, vocab, checks) for t in tables), checks)
+    """The night's RawTables as raw frames (see `stack_raw_parts`), their headers mapped here: for the
+    raw checks alone (`QualityCheck.raw`), when no harmonizer mapped them."""
+    return stack_raw_parts((raw_part(t, map_columns(t, vocab), vocab, checks) for t in tables), checks)
 
 
 def _lineage(name: str) -> list[str]:

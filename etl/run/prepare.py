@@ -70,7 +70,7 @@ def prepare_file(
             chunks = cells_json_chunks(out.table.rows, list(out.table.columns))
             out.cells = list(chunks) if spill is None else spill_chunks(chunks, spill)
             out.result = harmonize_table(out.table, vocab, today)
-            out.raw_part = raw_part(out.table, vocab, checks)
+            out.raw_part = raw_part(out.table, out.result.columns, vocab, checks)
             out.code_cells = release_cells(out.table, out.result.columns)
     return out
 
