@@ -56,6 +56,27 @@ def _counts(db: str) -> tuple[int, int, int]:
     return status, complications, toxicities
 
 
+def _check_dosage(administrations: list[dict[str, Any]]) -> None:
+    """Course totals said so, the dose of each PTCy day as it is, no invented dose."""
+    drugs: dict[str, list[dict[str, Any]]] = {}
+    for a in administrations:
+        drugs.setdefault(_code(a, "medicationCodeableConcept"), []).append(a)
+    for atc, total in (("L01AB01", (12.0, "mg/kg")), ("L01AA03", (140.0, "mg/m2"))):
+        for a in drugs.get(atc, []):
+            dose = a["dosage"]["dose"]
+            assert (dose["value"], dose["code"]) == total
+            assert a["dosage"]["text"].startswith(f"course total {total[0]:g} {total[1]}")
+    assert "L01AB01" in drugs and "L01AA03" in drugs
+    assert "per os or intravenous" in drugs["L01AB01"][0]["dosage"]["text"]
+    for a in drugs["L01AA01"]:  # post-transplant cyclophosphamide 50 mg/kg on D+3 and D+4
+        assert a["dosage"]["dose"]["value"] == 50.0 and "text" not in a["dosage"]
+    for a in drugs["L04AA04"]:  # ATG: the registry records no dose
+        assert a["dosage"]["dose"] == {"extension": [{"url": ABSENT, "valueCode": "unknown"}]}
+        assert a["dosage"]["text"] == "dose not recorded by the registry"
+    for a in drugs["L01FB01"]:  # inotuzumab: the dose of each administration, no text
+        assert a["dosage"]["dose"]["code"] == "mg/m2" and set(a["dosage"]) == {"dose"}
+
+
 @pytest.mark.parametrize("partner", ["demo", "berlin"])
 def test_disease_status_links_absences_and_dosage(loaded_db: str, tmp_path: Path, partner: str) -> None:
     n_status, n_absent_complications, n_absent_toxicities = _counts(loaded_db)
@@ -86,6 +107,13 @@ def test_disease_status_links_absences_and_dosage(loaded_db: str, tmp_path: Path
         assert s["valueCodeableConcept"]["coding"][0]["system"] == DISEASE_STATUS
         day0 = transplants[subject].get("performedDateTime") or (f"Procedure/{transplants[subject]['id']}", 0)
         assert timing(s) == {"end": day0}
+
+    # HLA loss is looked for in the relapse
+    hla = [r for r in resources if r["resourceType"] == "Observation" and _code(r) == "hla-loss-str" and "focus" in r]
+    assert hla
+    for r in hla:
+        (focus,) = r["focus"]
+        assert _code(target(focus, "Condition", r["subject"]["reference"])) == "relapse-after-hsct"
 
     # the transplant treats the diagnosis
     for subject, t in transplants.items():
@@ -137,24 +165,7 @@ def test_disease_status_links_absences_and_dosage(loaded_db: str, tmp_path: Path
         day0 = transplants[subject].get("performedDateTime") or (f"Procedure/{transplants[subject]['id']}", 0)
         assert timing(r) == {"start": day0}
 
-    # dosage: course totals said so, the dose of each PTCy day as it is, no invented dose
-    drugs: dict[str, list[dict[str, Any]]] = {}
-    for a in administrations:
-        drugs.setdefault(_code(a, "medicationCodeableConcept"), []).append(a)
-    for atc, total in (("L01AB01", (12.0, "mg/kg")), ("L01AA03", (140.0, "mg/m2"))):
-        for a in drugs.get(atc, []):
-            dose = a["dosage"]["dose"]
-            assert (dose["value"], dose["code"]) == total
-            assert a["dosage"]["text"].startswith(f"course total {total[0]:g} {total[1]}")
-    assert "L01AB01" in drugs or "L01AA03" in drugs
-    assert "per os or intravenous" in drugs["L01AB01"][0]["dosage"]["text"]
-    for a in drugs["L01AA01"]:  # post-transplant cyclophosphamide 50 mg/kg on D+3 and D+4
-        assert a["dosage"]["dose"]["value"] == 50.0 and "text" not in a["dosage"]
-    for a in drugs["L04AA04"]:  # ATG: the registry records no dose
-        assert a["dosage"]["dose"] == {"extension": [{"url": ABSENT, "valueCode": "unknown"}]}
-        assert a["dosage"]["text"] == "dose not recorded by the registry"
-    for a in drugs["L01FB01"]:  # inotuzumab: the dose of each administration, no text
-        assert a["dosage"]["dose"]["code"] == "mg/m2" and set(a["dosage"]) == {"dose"}
+    _check_dosage(administrations)
 
 
 def test_dosage_gives_the_route_a_regimen_names_and_never_a_dose_it_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
