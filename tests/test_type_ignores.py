@@ -17,17 +17,6 @@ CHECKED = ("etl", "schemas")
 IGNORE = re.compile(r"#\s*type:\s*ignore\b(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
 REASON = re.compile(r"^\s*#\s*\S")
 
-# Files being rewritten at the moment (issue 17: the stage runner, the field catalogue, the performance
-# package); their ignores get a reason or a real type when the rewrite lands, and this list is then emptied.
-# A listed file that is already clean is tolerated, so that a rewrite landing does not fail this test.
-PENDING = {
-    "etl/harmonize/check.py",
-    "etl/harmonize/labs.py",
-    "etl/harmonize/normalize.py",
-    "etl/harmonize/parse_labs.py",
-    "etl/harmonize/registry.py",
-    "etl/harmonize/vocab.py",
-}
 
 
 def reasonless(source: str) -> list[int]:
@@ -69,7 +58,6 @@ def test_reasonless_ignores_are_found() -> None:
 
 def test_every_type_ignore_has_a_reason() -> None:
     offenders = _offenders()
-    unexpected = {path: lines for path, lines in offenders.items() if path not in PENDING}
-    assert not unexpected, "a `# type: ignore[code]  # reason` is needed at: " + "; ".join(
-        f"{path} line {', '.join(map(str, lines))}" for path, lines in unexpected.items()
+    assert not offenders, "a `# type: ignore[code]  # reason` is needed at: " + "; ".join(
+        f"{path} line {', '.join(map(str, lines))}" for path, lines in offenders.items()
     )

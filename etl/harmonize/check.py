@@ -64,7 +64,8 @@ def _check_units(vocab: Vocabulary, problems: list[Problem]) -> None:
         problems.append(Problem("values/unit.yaml", "file is missing"))
         return
     dom = vocab.domains["unit"]
-    for key, spec in (dom.sections.get("convert") or {}).items():  # type: ignore[union-attr]
+    convert = dom.sections.get("convert") or {}
+    for key, spec in (convert.items() if isinstance(convert, dict) else ()):
         if not isinstance(spec, dict) or spec.get("to") not in dom.keys:
             problems.append(Problem("values/unit.yaml", f"convert {key}: `to` must be one of {dom.keys}"))
             continue

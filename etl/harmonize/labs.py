@@ -19,6 +19,7 @@ from etl.harmonize.identity import patient_keys, reject_codes, reject_file_witho
 from etl.harmonize.parse import parse_field
 from etl.harmonize.parse_labs import LabValueResult
 from etl.harmonize.registry import REQUIRED_MISSING, _plain
+from etl.harmonize.result import ParseResult
 from etl.harmonize.vocab import Vocabulary
 
 LAB_FIELDS = ["patient_key", "result_date", "test", "value_num", "value_comparator", "value_code", "unit"]
@@ -53,7 +54,7 @@ def harmonize_labs(table: RawTable, vocab: Vocabulary, today: dt.date | None = N
     def cells(source: str) -> pd.Series:
         return field_cells(table, columns, source, issues, specs, context)
 
-    def parse(source: str):  # type: ignore[no-untyped-def]
+    def parse(source: str) -> ParseResult:
         result = parse_field(cells(source), specs[source], **context)
         issues.add(result.errors.notna(), source, result.errors, result.messages)
         return result

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -104,7 +105,7 @@ def is_blank(values: pd.Series) -> pd.Series:
     return pd.Series(blank, index=values.index)
 
 
-def normalize_series(values: pd.Series, fn=normalize_text) -> pd.Series:  # type: ignore[no-untyped-def]
+def normalize_series(values: pd.Series, fn: Callable[[str], str] = normalize_text) -> pd.Series:
     """Normalize each distinct non-blank value once; blanks become <NA>."""
     normalized = each_distinct(values, lambda uniques: (None if _blank_text(u) else fn(str(u)) for u in uniques))
     return pd.Series(normalized, index=values.index, dtype="string")

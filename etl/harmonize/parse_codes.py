@@ -77,7 +77,7 @@ class MrdResult(ParseResult):
 
 def _mrd_table(u: pd.Series, vocab: Vocabulary, decimal: str | None) -> pd.DataFrame:
     words = lookup(u, "mrd_status", vocab).keys
-    neutral = {str(w) for w in vocab.domain("mrd_status").sections.get("neutral", []) or []}
+    neutral = {str(w) for w in vocab.domain("mrd_status").section_list("neutral")}
     # a status word or neutral word, then a number: `МОБ+ 0,8%`, `MRD (<0.01%)`
     parts = u.str.extract(r"^(?P<word>.*?)[\s:(]*(?P<rest>[<>≤≥]?=?\s*[\d.,]+\s*%?)\s*\)?$")
     head = lookup(parts["word"].fillna(""), "mrd_status", vocab).keys

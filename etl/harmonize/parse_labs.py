@@ -46,15 +46,15 @@ class LabValueResult(ParseResult):
 
 def test_results(vocab: Vocabulary) -> dict[str, dict[str, str]]:
     """test key -> {'unit': UCUM} or {'domain': value domain}."""
-    raw = vocab.domain("lab_test").sections.get("result") or {}
-    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in raw.items()}  # type: ignore[union-attr]
+    raw = vocab.domain("lab_test").section_map("result")
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in raw.items()}
 
 
 def unit_conversions(vocab: Vocabulary) -> dict[str, tuple[str, Fraction]]:
     """source unit -> (canonical unit, factor); every unit converts to itself by 1."""
     dom = vocab.domain("unit")
     out = {key: (key, Fraction(1)) for key in dom.keys}
-    for key, spec in (dom.sections.get("convert") or {}).items():  # type: ignore[union-attr]
+    for key, spec in dom.section_map("convert").items():
         out[str(key)] = (str(spec["to"]), Fraction(str(spec["factor"])))
     return out
 

@@ -28,6 +28,7 @@ from etl.harmonize.identity import canonical_code, canonical_name, patient_keys,
 from etl.harmonize.origins import record_to_source
 from etl.harmonize.parse import parse_field
 from etl.harmonize.parse_doses import DOSE_COLUMNS
+from etl.harmonize.result import ParseResult
 from etl.harmonize.vocab import Vocabulary
 from schemas.records import RecordRuleError
 
@@ -52,7 +53,7 @@ def _plain(values: pd.Series, dates: bool = True) -> pd.Series:
     """Nullable pandas values → Python objects with None (datetime64 as datetime.date, or
     as datetime.datetime when `dates` is False)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        python = values.dt.date if dates else values.array.to_pydatetime()  # type: ignore[attr-defined]
+        python = values.dt.date if dates else values.array.to_pydatetime()
         converted = pd.Series(python, index=values.index, dtype=object)
         return converted.where(values.notna(), None)
     obj = values.astype(object)
@@ -86,9 +87,9 @@ def harmonize_registry(table: RawTable, vocab: Vocabulary, today: dt.date | None
 
     specs = vocab.field_types_for(table.feed)
     context = parse_context(table, vocab, today)
-    parsed: dict[str, object] = {}
+    parsed: dict[str, ParseResult] = {}
 
-    def parse(source: str) -> object:
+    def parse(source: str) -> ParseResult:
         result = parse_field(field_cells(table, columns, source, issues, specs, context), specs[source], **context)
         issues.add(result.errors.notna(), source, result.errors, result.messages)
         parsed[source] = result
@@ -139,15 +140,15 @@ def record_part(result: Any, part: str, source: SourceField) -> pd.Series | None
     raise ValueError(f"{source.feed}.{source.name}: the registry harmonizer makes no part {part!r}")
 
 
-def _identity(parsed: dict[str, object], table: RawTable, issues: IssueCollector) -> dict[str, pd.Series | None]:
+def _identity(parsed: dict[str, ParseResult], table: RawTable, issues: IssueCollector) -> dict[str, pd.Series | None]:
     """The identity parts: the patient key (`key`), the canonical code and the name in the file's
     language (`code_ru`, `name_ru` in a registry_ru file; the other language's are None)."""
-    code = parsed["registry_code"].values.astype("string")  # type: ignore[attr-defined]
+    code = parsed["registry_code"].values.astype("string")
     key = patient_keys(code)
     reject_codes(code, key, issues)
     suffix = FEED_SUFFIX[table.feed]
     canonical = _plain(canonical_code(code, key))
-    names = _plain(parsed["full_name"].values.map(canonical_name, na_action="ignore"))  # type: ignore[attr-defined]
+    names = _plain(parsed["full_name"].values.map(canonical_name, na_action="ignore"))
     out: dict[str, pd.Series | None] = {"key": _plain(key)}
     for lang in ("ru", "en"):
         out[f"code_{lang}"] = canonical if lang == suffix else None

@@ -36,7 +36,7 @@ class UnmappedReport:
 
     @property
     def empty(self) -> bool:
-        return self.items.empty
+        return bool(self.items.empty)
 
 
 def _header_items(table: RawTable, vocab: Vocabulary) -> tuple[list[dict[str, object]], dict[str, str]]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -43,6 +44,21 @@ class ValueDomain:
     index: dict[str, str]
     keys: list[str]  # every key declared, in file order
     sections: dict[str, object] = field(default_factory=dict)
+
+    def section_map(self, name: str) -> dict[str, Any]:
+        """The YAML mapping of section `name` (e.g. unit.yaml's `convert`); {} when absent, ValueError
+        naming the domain when it is not a mapping."""
+        value = self.sections.get(name) or {}
+        if not isinstance(value, dict):
+            raise ValueError(f"values/{self.name}.yaml: section {name!r} is not a mapping")
+        return value
+
+    def section_list(self, name: str) -> list[Any]:
+        """The YAML list of section `name` (e.g. mrd_status.yaml's `neutral`); [] when absent."""
+        value = self.sections.get(name) or []
+        if not isinstance(value, list):
+            raise ValueError(f"values/{self.name}.yaml: section {name!r} is not a list")
+        return value
 
 
 @dataclass
@@ -130,7 +146,9 @@ def _domain_spellings(files: MappingFiles, vf: ValueFile, seen: tuple[str, ...] 
     return pairs
 
 
-def _index(pairs: list[tuple[str, str]], norm, where: str, problems: list[Problem]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _index(
+    pairs: list[tuple[str, str]], norm: Callable[[str], str], where: str, problems: list[Problem]
+) -> dict[str, str]:
     index: dict[str, str] = {}
     first_spelling: dict[str, str] = {}
     for key, spelling in pairs:
@@ -235,10 +253,10 @@ def lookup(values: pd.Series, domain: str, vocab: Vocabulary | None = None) -> L
         todo = keys.isna() & normalized.notna()
         raws = values[todo].astype(str)
         split = {raw: _split_note(raw, dom) for raw in pd.unique(raws.to_numpy())}
-        found = raws.map(lambda r: split[r] is not None).astype(bool)
-        hit = raws[found]
+        found_split = {raw: parts for raw, parts in split.items() if parts is not None}
+        hit = raws[raws.isin(list(found_split))]
         if not hit.empty:
-            keys.loc[hit.index] = hit.map(lambda r: split[r][0])  # type: ignore[index]
-            notes.loc[hit.index] = hit.map(lambda r: split[r][1] or pd.NA)  # type: ignore[index]
+            keys.loc[hit.index] = hit.map(lambda r: found_split[r][0])
+            notes.loc[hit.index] = hit.map(lambda r: found_split[r][1] or pd.NA)
     unmapped = (keys.isna() & ~missing).astype(bool)
     return Lookup(keys=keys, unmapped=unmapped, notes=notes, normalized=normalized)
