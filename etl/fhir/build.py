@@ -50,9 +50,12 @@ class Built:
 
 
 def _step(node: dict[str, Any], name: str, index: str | None) -> dict[str, Any]:
+    """The object at `name` of `node` (created empty), or at item `index` of the list at `name`
+    ("": a new item appended)."""
     if index is None:
-        return node.setdefault(name, {})
-    items = node.setdefault(name, [])
+        child: dict[str, Any] = node.setdefault(name, {})
+        return child
+    items: list[dict[str, Any]] = node.setdefault(name, [])
     if index == "":
         items.append({})
         return items[-1]
@@ -109,7 +112,8 @@ def _local_keys(profile: Profile, frame: pd.DataFrame) -> list[str]:
         s = frame[k]
         text = s.astype("Int64").astype(str) if pd.api.types.is_float_dtype(s) else s.astype(str)
         keys = keys + "/" + text
-    return keys.tolist()
+    local_keys: list[str] = keys.tolist()
+    return local_keys
 
 
 def _plain(element: Any) -> bool:
