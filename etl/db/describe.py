@@ -26,7 +26,7 @@ def _docs() -> dict[str, str]:
     for mapper in Base.registry.mappers:
         doc = (mapper.class_.__doc__ or "").strip().splitlines()
         table = mapper.local_table
-        assert isinstance(table, Table)  # every class of Base maps a plain table (schemas/tables.py)
+        assert isinstance(table, Table)  # every class of Base maps a plain table (schemas/tables/)
         docs[table.name] = doc[0] if doc else ""
     return docs
 

@@ -210,7 +210,7 @@ def _column(text: str, where: str, problems: list[Problem]) -> Column | None:
     if how not in HOWS:
         problems.append(Problem(CATALOGUE_FILE, f"{where}: {text!r}: `as {how}` is not one of {', '.join(HOWS)}"))
     if table not in metadata.tables or column not in metadata.tables[table].c:
-        problems.append(Problem(CATALOGUE_FILE, f"{where}: {table}.{column} is not a column of schemas/tables.py"))
+        problems.append(Problem(CATALOGUE_FILE, f"{where}: {table}.{column} is not a column of schemas/tables/"))
     return Column(table, column, match["concept"] or "", how)
 
 

@@ -87,7 +87,7 @@ def _column_domain(inputs: Inputs, profile: Profile, column: str) -> str:
     for table in (profile.source, *(t for t, _ in profile.join)):
         if (table, column) in domains:
             return domains[(table, column)]
-    raise ValueError(f"{profile.local_prefix()}: column {column!r} holds no concept domain (schemas/tables.py)")
+    raise ValueError(f"{profile.local_prefix()}: column {column!r} holds no concept domain (schemas/tables/)")
 
 
 def _concept_ids(inputs: Inputs, profile: Profile | None, args: dict[str, Any]) -> tuple[list[str], str]:

@@ -5,7 +5,7 @@ code, English and Russian display), `concept_codings.csv` (the further codings o
 every `fhir/*.yaml` (the FHIR element mapping, etl/fhir/mapping.py, and whatever else it
 may come to read there: a new file there changes the version too) and every `fhir/views/*.json`
 (the SQL-on-FHIR ViewDefinitions that flatten the export into the study's analysis table). The
-coded columns' concept domains come from the schema (`domain_check` of schemas/tables.py),
+coded columns' concept domains come from the schema (`domain_check` of schemas/tables/),
 the one place that says which domain a column holds.
 
 The package version is `BASE_VERSION+<first 12 hex digits of a SHA-256>` over the inputs
