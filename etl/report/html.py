@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from etl import language_switch
@@ -46,50 +47,7 @@ from etl.report.tables_html import Tables, render_table
 REASON_SLUG = {"cohort choice": "cohort", "published inconsistency": "published", "defect": "defect"}
 SECTIONS = ("summary", "readings", "table1", "table2", "table3", "table4", "figures", "statistics", "audit")
 
-CSS = """
-:root{--ink:#1b1b1b;--muted:#5b5b5b;--line:#c9c9c9;--head:#eef1f4;--ok:#1d6b2f;--bad:#a40000;--na:#6b6b6b}
-*{box-sizing:border-box}
-body{font-family:'DejaVu Sans',Arial,sans-serif;color:var(--ink);margin:0 auto;padding:1em 1.5em 3em;max-width:78em;
-line-height:1.35;font-size:15px}
-html[data-show="ru"] .l-en,html[data-show="en"] .l-ru{display:none}
-header{display:flex;flex-wrap:wrap;align-items:baseline;gap:.4em 1.5em;border-bottom:2px solid var(--ink);
-padding-bottom:.5em}
-h1{font-size:1.4em;margin:0;flex:1 1 30em} h2{font-size:1.15em;margin:1.6em 0 .4em;border-bottom:1px solid var(--line)}
-.switch{display:flex;gap:.3em;align-items:center}
-.switch button{font:inherit;padding:.2em .8em;border:1px solid var(--ink);background:#fff;border-radius:3px;
-cursor:pointer}
-.switch button[aria-pressed="true"]{background:var(--ink);color:#fff}
-nav{margin:.6em 0;font-size:.9em;display:flex;flex-wrap:wrap;gap:.2em 1.2em}
-p{margin:.4em 0} code{font-family:'DejaVu Sans Mono',monospace;font-size:.85em}
-table{border-collapse:collapse;margin:.5em 0} th,td{border:1px solid var(--line);padding:.25em .5em;vertical-align:top}
-th{background:var(--head);font-weight:600;text-align:left}
-table.paper td.value{text-align:center;white-space:nowrap;line-height:1.15}
-tr.section td{background:#f6f7f8;font-weight:600}
-td.indent{padding-left:1.8em} .pub{font-size:.78em;color:var(--muted)}
-sup.rd{font-size:.7em;margin-left:.15em} sup.rd a{text-decoration:none}
-.mark.reproduced,.b-reproduced{color:var(--ok)} .mark.differs,.b-differs{color:var(--bad)}
-.mark.not-computable,.b-not-computable{color:var(--na)}
-.badge{display:inline-block;min-width:1.6em;padding:0 .35em;border-radius:.8em;font-size:.85em;font-weight:bold;
-text-align:center;border:1px solid currentColor;white-space:nowrap}
-.reason{display:inline-block;font-size:.75em;padding:0 .35em;border-radius:3px;background:#f3e3e3;color:var(--bad);
-margin-left:.3em;white-space:nowrap}
-.reason.cohort{background:#e8eef6;color:#1f4e8c}
-table.stats{width:100%;font-size:.85em;table-layout:fixed} table.stats td{padding:.15em .4em}
-table.stats col.id{width:17em} table.stats col.v{width:6.5em} table.stats col.st{width:8.5em}
-table.stats col.rd{width:4em}
-table.stats td.num{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
-table.stats td.id code{overflow-wrap:anywhere}
-table.stats tr.differs td{background:#fff6f6}
-details summary{cursor:pointer} details div{margin:.2em 0 .2em 1em;color:var(--muted)}
-table.readings{font-size:.85em;width:100%;table-layout:fixed} table.readings td.n{text-align:center;font-weight:bold}
-table.readings col.n{width:2.5em} table.readings col.c{width:30%} table.readings col.i{width:22%}
-table.readings td.ids code{display:inline-block;margin-right:.6em;font-size:.8em;overflow-wrap:anywhere}
-figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid var(--line)}
-figcaption{font-size:.92em} figcaption ul{margin:.2em 0;padding-left:1.2em}
-ol.audit{padding-left:1.5em} ol.audit li{margin:.5em 0} .ids{font-size:.8em;color:var(--muted)}
-.arith{font-size:.85em}
-@media print{.switch,nav{display:none}}
-"""
+CSS = Path(__file__).with_name("report.css").read_text(encoding="utf-8")  # inlined: the page makes no request
 
 @dataclass(frozen=True)
 class Applied:
