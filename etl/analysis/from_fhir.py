@@ -30,11 +30,11 @@ from typing import Any
 import pandas as pd
 
 from etl.errors import InputError
-from etl.paths import PROJECT_ROOT
+from etl.paths import MAPPINGS_DIR
 
-VIEWS_DIR = PROJECT_ROOT / "mappings" / "fhir" / "views"
-CONCEPTS = PROJECT_ROOT / "mappings" / "concepts.csv"
-CODINGS = PROJECT_ROOT / "mappings" / "concept_codings.csv"
+VIEWS_DIR = MAPPINGS_DIR / "fhir" / "views"
+CONCEPTS = MAPPINGS_DIR / "concepts.csv"
+CODINGS = MAPPINGS_DIR / "concept_codings.csv"
 PROFILE = "https://hsct-registry.example.org/fhir/StructureDefinition/"
 SIGN = {"before-start": -1, "concurrent-with-start": 0, "after-start": 1}
 TOXICITIES = ("neutropenia", "thrombocytopenia", "febrile_neutropenia", "sepsis", "polyneuropathy", "sos")
@@ -269,33 +269,9 @@ COLUMNS = [
     "infection_day", "relapse", "relapse_day", "relapse_site", "hla_loss", "dli", "dli_day", "dead", "cause_of_death",
     "last_contact_day", "os_time", "os_event", "relapse_time", "relapse_event",
 ]  # fmt: skip
-MIGRATION = PROJECT_ROOT / "migrations" / "versions" / "0003_analysis_views.py"
 
 
 def patients_from_fhir(folder: Path, views_dir: Path = VIEWS_DIR) -> pd.DataFrame:
     """analysis_patient from an NDJSON export folder alone: one row per patient, COLUMNS, NULL where the export
     cannot say (module docstring). Raises InputError when the folder holds no export."""
     return patients_from_views(run_views(read_export(folder), views_dir), COLUMNS)
-
-
-def analysis_engine(patients: pd.DataFrame) -> Any:
-    """An in-memory SQLite database holding `patients` as the table analysis_patient and migration 0003's
-    analysis_table1-4 views over it: what etl.analysis.read_patients/read_table read, so `hsct report`'s
-    own code (etl.report.write_report) runs on it unchanged. Returns a SQLAlchemy Engine."""
-    import importlib.util
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import StaticPool
-
-    spec = importlib.util.spec_from_file_location("hsct_migration_0003", MIGRATION)
-    if spec is None or spec.loader is None:  # the frozen migration is part of the project
-        raise InputError(f"{MIGRATION}: cannot be read")
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    engine = create_engine("sqlite://", poolclass=StaticPool)
-    patients.to_sql("analysis_patient", engine, index=False)
-    with engine.begin() as conn:
-        for name, sql in migration.VIEWS.items():
-            if name != "analysis_patient":
-                conn.execute(text(sql))
-    return engine

@@ -72,7 +72,8 @@ def report(out_dir: Path, decisions: Path | None, from_fhir: Path | None, db_url
     from etl.report import STATISTICS_JSON, write_report
 
     if from_fhir is not None:
-        from etl.analysis.from_fhir import VIEWS_DIR, analysis_engine, patients_from_fhir
+        from etl.analysis.flat_engine import analysis_engine
+        from etl.analysis.from_fhir import VIEWS_DIR, patients_from_fhir
         from etl.messages import text
 
         patients = patients_from_fhir(from_fhir)
