@@ -21,10 +21,7 @@ so exporting them exports only published data.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,13 +45,14 @@ from etl.fhir.changes import (
     resolve_since,
     run_instants,
 )
-from etl.fhir.chunks import ChunkJob, ChunkResult, LedgerRow, context, run_chunk
+from etl.fhir.chunks import ChunkJob, LedgerRow, context, run_chunk
 from etl.fhir.mapping import Mapping, load_mapping
 from etl.fhir.partners import Partner, check_dates, checked_secret
 from etl.fhir.pseudonym import Pseudonymizer, patient_key
 from etl.fhir.validate import Validator
 from etl.fhir.writers import DELETED, FIRST_PART, BundleWriter, NdjsonWriter, make_writer, part_name, write_manifest
 from etl.messages import silent
+from etl.performance import ordered_map, worker_count
 from schemas.export import ExportBatch, ExportLedger
 
 CHUNK = 2000  # patients per chunk
@@ -112,8 +110,13 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[i : i + size]
 
 
-def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+EXPORT_WORKERS = 2  # at most: each worker holds a chunk's rows and resources
+
+
+def default_workers(chunks: int) -> int:
+    """$HSCT_WORKERS or the cores this process may use (etl.performance.worker_count), at most
+    EXPORT_WORKERS and never more than there are chunks."""
+    return min(EXPORT_WORKERS, worker_count(chunks))
 
 
 def export_fhir(
@@ -203,7 +206,7 @@ def _export(
                 result.checkpoints[writer.bundles[0][0]] = state
     say = notice or silent
     say("export.start", patients=len(patients), chunks=len(jobs), partner=partner.name)
-    for i, done in enumerate(_run(jobs, workers or default_workers()), 1):
+    for i, done in enumerate(ordered_map(run_chunk, jobs, workers or default_workers(len(jobs))), 1):
         say("export.chunk", i=i, n=len(jobs), resources=sum(done.counts.values()))
         for name, n in done.counts.items():
             counts[name] = counts.get(name, 0) + n
@@ -227,15 +230,6 @@ def _export(
         raise InvalidFhirError.of("error.invalid_fhir", n=len(validator.errors), errors=f"\n  {shown}")
     _record(engine, partner, result, ledger, record_as or fmt)
     return result
-
-
-def _run(jobs: list[ChunkJob], workers: int) -> Iterator[ChunkResult]:
-    """The chunks' results in chunk order: in worker processes when more than one chunk and core."""
-    if workers <= 1 or len(jobs) <= 1:
-        yield from map(run_chunk, jobs)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(run_chunk, jobs)
 
 
 def ledger_rows(partner: str, as_of: int, rows: list[LedgerRow], acknowledged: bool) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@
     release_memory(collect=False)                 the allocator's free pages back to the system
     gc_paused()                                   no cyclic collection while millions of cells are built
     worker_count(tasks) -> int                    $HSCT_WORKERS, else the cores this process may use
-    spill_pool(workers, prefix) -> SpillPool      worker processes whose results wait in private files
+    ordered_map(fn, jobs, workers) -> iterator    fn over jobs in forked workers, results in the jobs' order
+    spill_pool(workers) -> SpillPool              worker processes whose results wait in private files
     SpilledChunks(path)                           chunks pickled into a file, read back one at a time
 
 Nothing here knows a feed, a field or a table: a domain module that needs speed
@@ -15,7 +16,7 @@ calls these, and contains no `gc`, `malloc_trim`, pickling or process pool of it
 
 from etl.performance.distinct import each_distinct, frame_per_distinct, once_per_distinct
 from etl.performance.memory import gc_paused, release_memory
-from etl.performance.pool import WORKERS_VAR, SpillPool, spill_pool, worker_count
+from etl.performance.pool import WORKERS_VAR, SpillPool, ordered_map, spill_pool, worker_count
 from etl.performance.spill import SpilledChunks, load_spilled, spill_chunks, spill_object
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "gc_paused",
     "load_spilled",
     "once_per_distinct",
+    "ordered_map",
     "release_memory",
     "spill_chunks",
     "spill_object",

@@ -48,6 +48,25 @@ def worker_count(tasks: int) -> int:
     return max(1, min(count, tasks))
 
 
+def _fork_context() -> Any:
+    """fork: the workers start at once with what the main process has loaded (mappings, vocabularies);
+    spawn where fork is not available."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def ordered_map(fn: Callable[[Any], Any], jobs: list[Any], workers: int) -> Iterator[Any]:
+    """`fn(job)` for every job, yielded in the jobs' order: in `workers` forked processes when there
+    is more than one job and worker (results sent back whole: for jobs whose results are small),
+    else in this process."""
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(fn, jobs)
+        return
+    context = _fork_context()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(fn, jobs)
+
+
 @dataclass
 class SpillPool:
     """Tasks by key: `submit(key, fn, *args)` runs `fn(*args, path)` in a worker (`path`: a file name
@@ -80,8 +99,7 @@ def _call_and_spill(fn: Callable[..., Any], args: tuple[Any, ...], path: str) ->
 def spill_pool(workers: int) -> Iterator[SpillPool]:
     """A pool of `workers` forked processes (spawned where fork is not available) and its private
     folder; on leaving, unfinished tasks are cancelled and the folder removed."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = _fork_context()
     remove_stale_spills()
     with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{os.getpid()}-") as folder:
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
