@@ -36,6 +36,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hsct-bench-") as folder:
         base = Path(folder) / "base"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base), known.rev], check=True)
+        # the same virtualenv (benchmarks that call .venv/bin/hsct get the revision's code: PYTHONPATH)
+        (base / ".venv").symlink_to(ROOT / ".venv")
         try:
             for round_ in range(1, known.rounds + 1):
                 run(base, known.script, rest, f"before ({known.rev}), round {round_}")

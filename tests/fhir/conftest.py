@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,12 @@ def node_validate(tools: Path, files: list[Path]) -> tuple[dict, list[dict]]:
     return summary, problems
 
 
-@pytest.fixture
-def fhir_server(node_tools: Path) -> Iterator[str]:
-    """A local FHIR server (medplum's router, in memory) that fails the first attempt of every
-    3rd distinct POST with a 503 and drops the answer to every 4th after storing it."""
+@contextmanager
+def local_fhir_server(node_tools: Path, *flags: str) -> Iterator[str]:
+    """A local FHIR server (medplum's router, in memory, tools/fhir-node/server.mjs) on a free port,
+    with server.mjs's `flags` (faults to inject); its base URL."""
     proc = subprocess.Popen(
-        ["node", str(node_tools / "server.mjs"), "--port", "0", "--fail-before", "3", "--fail-after", "4"],
+        ["node", str(node_tools / "server.mjs"), "--port", "0", *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -75,3 +76,11 @@ def fhir_server(node_tools: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def fhir_server(node_tools: Path) -> Iterator[str]:
+    """A local FHIR server that fails the first attempt of every 3rd distinct POST with a 503 and
+    drops the answer to every 4th after storing it."""
+    with local_fhir_server(node_tools, "--fail-before", "3", "--fail-after", "4") as url:
+        yield url

@@ -10,9 +10,7 @@ import datetime as dt
 import io
 import json
 import shutil
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from etl.fhir.partners import Partner, get_partner
 from etl.fhir.push import bundle_order, push
 from schemas.export import ExportLedger
 from schemas.tables import EtlRun
-from tests.fhir.conftest import NIGHT, hsct
+from tests.fhir.conftest import NIGHT, hsct, local_fhir_server
 from tests.fhir.helpers import bundle_entries, ndjson_resources, patient_refs
 
 LABS = "labs_20240101.csv"
@@ -183,19 +181,9 @@ def test_an_unchanged_rerun_sends_nothing(loaded_db: str, tmp_path: Path) -> Non
 # --- push, against the real local FHIR server -------------------------------------------------
 
 
-@contextmanager
-def server(tools: Path) -> Iterator[str]:
+def server(tools: Path) -> AbstractContextManager[str]:
     """A second local FHIR server, without injected faults (the fixture's, conftest.py, has them)."""
-    proc = subprocess.Popen(
-        ["node", str(tools / "server.mjs"), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line, proc.stderr.read() if proc.stderr else "the server did not start"
-        yield f"http://127.0.0.1:{json.loads(line)['port']}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    return local_fhir_server(tools)
 
 
 SERVER_META = ("versionId", "lastUpdated", "author", "project", "compartment", "account", "accounts")
