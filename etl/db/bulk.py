@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Column,
     Connection,
     Date,
     DateTime,
@@ -19,9 +20,11 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    MetaData,
     Table,
     literal,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
@@ -158,3 +161,33 @@ def _rebuilt_after_load(conn: Connection, table: Table, rows: int) -> tuple[list
     if conn.dialect.name != "postgresql":  # SQLite checks a key by an index lookup per row, cheaply
         return indexes, []
     return indexes, sorted(table.foreign_key_constraints, key=lambda fk: str(fk.name))
+
+
+def bulk_update(conn: Connection, table: Table, df: pd.DataFrame, key: Sequence[str]) -> int:
+    """Set the columns of `df` on the rows of `table` that its `key` columns name: the rows are
+    bulk-inserted into a temporary table and applied by ONE `UPDATE ... FROM` (SQLite 3.33+,
+    PostgreSQL); returns the count.
+
+    One statement, not one per row: inside the run's SAVEPOINT, SQLite opens and closes a
+    statement journal for every statement, at a cost that grows with the pages the transaction
+    has touched, so a row-by-row UPDATE of a night's lab results took minutes where this takes
+    seconds."""
+    if df.empty:
+        return 0
+    columns = list(df.columns)
+    values = [c for c in columns if c not in key]
+    staging = Table(
+        f"hsct_update_{table.name}",
+        MetaData(),
+        *(Column(c, table.c[c].type) for c in columns),
+        prefixes=["TEMPORARY"],
+    )
+    staging.create(conn)
+    try:
+        bulk_insert(conn, staging, df)
+        assignments = ", ".join(f'"{c}" = s."{c}"' for c in values)
+        on = " AND ".join(f'"{table.name}"."{c}" = s."{c}"' for c in key)
+        conn.execute(text(f'UPDATE "{table.name}" SET {assignments} FROM "{staging.name}" AS s WHERE {on}'))
+    finally:
+        staging.drop(conn)
+    return len(df)

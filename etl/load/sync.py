@@ -31,7 +31,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from etl.db.bulk import bulk_insert, python_values
+from etl.db.bulk import bulk_insert, bulk_update
 
 LINEAGE_COLUMNS = frozenset({"raw_row_id", "changed_run_id"})
 MISSING = "\x00"
@@ -143,7 +143,7 @@ def sync_table(
         changed_scope |= set(both.loc[content_diff[content_diff].index, scope_column].astype(int))
 
     _delete(conn, table, gone)
-    _update(conn, table, updates)
+    bulk_update(conn, table, updates.reset_index(drop=True), _pk(table))
     inserted = bulk_insert(conn, table, new_rows)
     deleted_scope = frozenset(gone[scope_column].astype(int).tolist())
     return SyncResult(
@@ -180,25 +180,6 @@ def _delete(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
             conn.execute(delete(table).where(table.c[pk[0]].in_([v[0] for v in chunk])))
         else:
             conn.execute(delete(table).where(tuple_(*[table.c[c] for c in pk]).in_(chunk)))
-
-
-def _update(conn: Connection, table: Table, rows: pd.DataFrame) -> None:
-    """UPDATE ... WHERE pk = ..., executemany through the driver (values adapted as for inserts)."""
-    if rows.empty:
-        return
-    pk = _pk(table)
-    rows = rows.reset_index(drop=True)
-    values = [c for c in rows.columns if c not in pk]
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    assignments = ", ".join(f'"{c}" = {mark}' for c in values)
-    where = " AND ".join(f'"{c}" = {mark}' for c in pk)
-    params = python_values(rows[values + pk], table, conn.dialect.name)
-    driver = conn.connection.driver_connection
-    if driver is None:
-        raise RuntimeError("the database connection is closed")
-    cur = driver.cursor()
-    cur.executemany(f'UPDATE "{table.name}" SET {assignments} WHERE {where}', params)
-    cur.close()
 
 
 def stored_all_max(conn: Connection, table: Table, column: str) -> int:
