@@ -1,9 +1,18 @@
 """Benchmark of the nightly ETL: 55, 10,000 and 100,000 synthetic patients with their labs,
-on SQLite and on PostgreSQL; prints rows/s, wall time and peak memory per stage.
+on SQLite and on PostgreSQL; prints rows/s, wall time and peak memory per stage, for a first
+load and for the nights that follow it.
 
     .venv/bin/python bench/etl.py [--sizes 55 10000 100000] [--pg postgresql://postgres@127.0.0.1:5432/test]
+                                  [--nights first same labs changed]
 
-Each (size, database) runs in a fresh process against a fresh database. Stages:
+Nights, in this order, each into the database the one before left (etl.synth.next_night):
+`first`, the generated night into an empty database; `same`, the same folder again (0 changed);
+`labs`, the same registry with 1 % more lab rows appended; `changed`, that night with 1 % of
+patients changed (one field each), 0.1 % deleted, 0.1 % new, 1 % of lab rows changed and 0.1 %
+withdrawn. Each night's "ETL wall" and "run wall" (quality included) are printed beside the
+first load's as a share of it.
+
+Each night runs in a fresh process; each (size, database) starts from a fresh database. Stages:
 read (files → raw cells) and harmonize (parse, map, validate, encode the raw
 cells) run in worker processes, side by side and beside the main process, so
 their seconds are work done, not wall time; wait is the main process waiting
@@ -120,49 +129,78 @@ def drop_schema(admin_url: str, schema: str) -> None:
     engine.dispose()
 
 
+NIGHTS = ["first", "same", "labs", "changed"]
+
+
+def write_nights(work: Path, size: int) -> dict[str, Path]:
+    """The generated night and the nights that follow it (see the module's docstring)."""
+    from etl.synth.generate import generate
+    from etl.synth.next_night import NightChanges, next_night
+
+    first = work / f"n{size}"
+    generate(first, seed=7, patients=None if size == 55 else size)
+    labs, changed = work / f"n{size}-labs", work / f"n{size}-changed"
+    next_night(first, labs, NightChanges(labs_appended=0.01), seed=8)
+    next_night(labs, changed, NightChanges(0.01, 0.001, 0.001, 0.01, 0.001), seed=9)
+    return {"first": first, "same": first, "labs": labs, "changed": changed}
+
+
+def report(size: int, db: str, night: str, r: dict, samples: list[Sample], first: dict | None) -> None:
+    """Print one night's stages and its wall times (beside the first load's, when it is not it)."""
+    peaks = stage_peaks(samples, r["spans"])
+    for stage in STAGES:
+        sec = r["seconds"].get(stage, 0.0)
+        rate = r["rows"] / sec if sec else 0.0
+        peak = f"{peaks[stage]:>9.0f}" if stage in peaks else f"{'-':>9}"
+        print(f"{size:>9} {db:10} {night:8} {r['rows']:>9} {stage:10} {sec:>8.2f} {rate:>10.0f} {peak}")
+    peak_rss = max((sum(m[0] for m in memory.values()) for _, memory in samples), default=0.0)
+    peak_pss = max((sum(m[1] for m in memory.values()) for _, memory in samples), default=0.0)
+    etl = r["wall"] - r["seconds"].get("quality", 0.0)
+    share = ""
+    if first is not None:
+        first_etl = first["wall"] - first["seconds"].get("quality", 0.0)
+        share = (
+            f"; {100 * etl / first_etl:.1f} % of the first load's ETL wall,"
+            f" {100 * r['wall'] / first['wall']:.1f} % of its run wall"
+        )
+    print(f"{size:>9} {db:10} {night:8} {r['rows']:>9} {'ETL wall':10} {etl:>8.2f} {r['rows'] / etl:>10.0f}"
+          f" {peak_pss:>9.0f} {peak_rss:>9.0f}   (run incl. quality: {r['wall']:.2f} s; tree peak{share})",
+          flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[55, 10_000, 100_000])
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test", help="'' to skip PostgreSQL")
+    parser.add_argument("--nights", nargs="+", choices=NIGHTS, default=NIGHTS, help="which nights, in their order")
     parser.add_argument("--child", nargs=2, metavar=("SOURCE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    from etl.synth.generate import generate
-
     work = Path(tempfile.mkdtemp(prefix="hsct-bench-"))
-    print(f"{'patients':>9} {'db':10} {'rows':>9} {'stage':10} {'seconds':>8} {'rows/s':>10}"
+    print(f"{'patients':>9} {'db':10} {'night':8} {'rows':>9} {'stage':10} {'seconds':>8} {'rows/s':>10}"
           f" {'PSS MiB':>9} {'RSS MiB':>9}", flush=True)  # fmt: skip
     for size in args.sizes:
-        feeds = work / f"n{size}"
-        generate(feeds, seed=7, patients=None if size == 55 else size)
+        folders = write_nights(work, size)
         for db in ["sqlite", "postgresql"] if args.pg else ["sqlite"]:
             schema = None
             if db == "sqlite":
                 url = f"sqlite:///{work / f'n{size}.db'}"
             else:
                 schema, url = pg_schema_url(args.pg)
+            first = None
             try:
-                out, err, code, samples = run_child(feeds, url)
-                if code:
-                    sys.exit(f"{size} patients on {db} failed:\n{err[-3000:]}")
+                for night in [n for n in NIGHTS if n in args.nights]:
+                    out, err, code, samples = run_child(folders[night], url)
+                    if code:
+                        sys.exit(f"{size} patients on {db}, night {night}, failed:\n{err[-3000:]}")
+                    r = json.loads(out.strip().splitlines()[-1])
+                    report(size, db, night, r, samples, first)
+                    first = first or (r if night == "first" else None)
             finally:
                 if schema:
                     drop_schema(args.pg, schema)
-            r = json.loads(out.strip().splitlines()[-1])
-            peaks = stage_peaks(samples, r["spans"])
-            for stage in STAGES:
-                sec = r["seconds"].get(stage, 0.0)
-                rate = r["rows"] / sec if sec else 0.0
-                peak = f"{peaks[stage]:>9.0f}" if stage in peaks else f"{'-':>9}"
-                print(f"{size:>9} {db:10} {r['rows']:>9} {stage:10} {sec:>8.2f} {rate:>10.0f} {peak}")
-            peak_rss = max((sum(m[0] for m in memory.values()) for _, memory in samples), default=0.0)
-            peak_pss = max((sum(m[1] for m in memory.values()) for _, memory in samples), default=0.0)
-            etl = r["wall"] - r["seconds"].get("quality", 0.0)
-            print(f"{size:>9} {db:10} {r['rows']:>9} {'ETL wall':10} {etl:>8.2f} {r['rows'] / etl:>10.0f}"
-                  f" {peak_pss:>9.0f} {peak_rss:>9.0f}   (run incl. quality: {r['wall']:.2f} s; tree peak)",
-                  flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

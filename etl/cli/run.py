@@ -80,6 +80,11 @@ class _Progress:
     default=None,
     help="Folder for the run's JSON-lines log (default: [paths] logs, else logs beside the SQLite file, else ./logs).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every file, even those the live batch holds byte for byte (by default they are not read again).",
+)
 def run(
     source: Path | None,
     db_url: str | None,
@@ -88,6 +93,7 @@ def run(
     no_docs: bool,
     pages_dir: Path | None,
     logs_dir: Path | None,
+    full: bool,
 ) -> None:
     """Run the nightly ETL: read the folder's feeds, harmonize, load; print a summary per file.
 
@@ -96,7 +102,10 @@ def run(
     non-zero with the reason. The data-quality checks (expectations/checks.csv)
     run on the raw files and on the loaded data; a blocking failure holds the
     batch (the live tables keep the last published one), lists what failed and
-    exits 1; `hsct quality --publish RUN` publishes it after review. Every run
+    exits 1; `hsct quality --publish RUN` publishes it after review. A file
+    the live batch holds byte for byte, judged by the same hsct, mappings and
+    checks, is not read again (its rows are counted as the run that read them
+    counted them, `unchanged`); `--full` reads every file all the same. Every run
     that starts, failed ones too, writes its night page (one static HTML file,
     both languages, no network): its path is the last line printed. Every
     run also writes a JSON-lines log (no personal data), and a run that fails
@@ -143,7 +152,7 @@ def run(
     try:
         progress = _Progress(len(found.files) * 2 + 2, lang)
         try:
-            summary = run_night(engine, source, wait=wait, progress=progress, docs_dir=docs)
+            summary = run_night(engine, source, wait=wait, progress=progress, docs_dir=docs, full=full)
         finally:
             progress.close()
     except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:  # the bulk paths use the drivers directly

@@ -8,6 +8,8 @@
     record_changes(conn, run_id, load)                            run_change: what the batch changed
     store_raw_again(conn, item, vocab)                            a file's raw rows after a rolled-back savepoint
     sync_concepts(engine)                                         the concept table from mappings/
+    find_unchanged(conn, files, inputs_sha256, as_of) -> Unchanged  files the live batch holds already
+    carry_files(conn, run_id, unchanged, files) -> {i: FileSummary} their accounting, as the run that read them
 
 Shapes: `NightFile.records` is one harmonized row per valid source row (the
 record fields of schemas/records.py, `row_number`, `raw_row_id`); issues are
@@ -24,6 +26,7 @@ from etl.load.lab_batch import UNKNOWN_PATIENT, load_lab_results
 from etl.load.night_file import FileSummary, NightFile, Note, night_file
 from etl.load.registry_batch import load_registry
 from etl.load.store import release_cells, store_file, store_raw_again
+from etl.load.unchanged import Unchanged, carry_files, find_unchanged
 
 __all__ = [
     "UNKNOWN_PATIENT",
@@ -33,7 +36,10 @@ __all__ = [
     "NightFile",
     "Note",
     "TableChange",
+    "Unchanged",
     "account",
+    "carry_files",
+    "find_unchanged",
     "load_lab_results",
     "load_registry",
     "night_file",

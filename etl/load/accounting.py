@@ -66,11 +66,12 @@ def _finish_file(conn: Connection, run_id: int, item: NightFile, record_file: bo
             rows_loaded=s.loaded,
             rows_merged=s.merged,
             rows_quarantined=s.quarantined,
+            rows_unchanged=s.unchanged,
         )
     )
 
 
-def _rejection_lines(issues: pd.DataFrame) -> list[dict[str, object]]:
+def rejection_lines(issues: pd.DataFrame) -> list[dict[str, object]]:
     """The first quarantined rows: row, column, cell, reason code and the recorded detail."""
     first = issues.sort_values("row_number", kind="stable").head(SHOWN_REJECTIONS)
     return [
@@ -89,7 +90,7 @@ def _store_issues(conn: Connection, run_id: int, item: NightFile) -> None:
     if not item.issues:
         return
     issues = pd.concat(item.issues, ignore_index=True).drop_duplicates(["row_number", "column_name", "reason_code"])
-    item.summary.rejections = _rejection_lines(issues)
+    item.summary.rejections = rejection_lines(issues)
     item.summary.rejected_rows = int(issues["row_number"].nunique())
     rows = issues["row_number"].astype(int)
     raw_ids = item.raw_ids.reindex(rows).to_numpy() if item.raw_ids is not None else [None] * len(issues)

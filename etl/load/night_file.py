@@ -35,6 +35,7 @@ class FileSummary:
     loaded: int = 0
     merged: int = 0
     quarantined: int = 0
+    unchanged: int = 0  # of rows_in, rows of a file the live batch held already, not read again (etl.load.unchanged)
     error: str | None = None
     unknown_headers: list[str] = field(default_factory=list)
     repeated_headers: list[str] = field(default_factory=list)  # fields read from several columns

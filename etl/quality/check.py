@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from etl.extract import RawTable
 from etl.harmonize.vocab import Vocabulary
+from etl.quality.carry import carried_results
 from etl.quality.catalog import Check, read_checks
 from etl.quality.frames import Frame, harmonized_frames, raw_frames, stack_raw_parts
 from etl.quality.report import QualityReport
@@ -39,9 +40,19 @@ class QualityCheck:
         """The raw-layer suites on the night's files as `etl.quality.frames.raw_part` took them apart."""
         return self._validate("raw", stack_raw_parts(parts, self.checks))
 
-    def harmonized(self, conn: Connection, run_id: int | None) -> list[CheckResult]:
-        """The harmonized suites on the database as `conn` sees it (inside the run's savepoint)."""
-        return self._validate("harmonized", harmonized_frames(conn, self.checks, run_id))
+    def harmonized(
+        self, conn: Connection, run_id: int | None, only: Collection[str] | None = None
+    ) -> list[CheckResult]:
+        """The harmonized suites on the database as `conn` sees it (inside the run's savepoint);
+        `only`: the suites of these frames alone."""
+        return self._validate("harmonized", harmonized_frames(conn, self.checks, run_id, only))
+
+    def carry(self, conn: Connection, run_id: int, suites: Collection[str]) -> list[CheckResult]:
+        """The results run `run_id` stored for `suites`, taken as this run's: for data that is byte
+        for byte what that run checked (etl.quality.carry)."""
+        results = carried_results(conn, run_id, suites, self.checks)
+        self.report.results += results
+        return results
 
     def docs(self, out_dir: Path, run_id: int | None = None, trigger: str = "run") -> Path:
         """GX Data Docs of this quality run in `out_dir`, working offline, named by the hsct run

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,9 +115,12 @@ def _table_frame(conn: Connection, name: str, columns: set[str], checks: list[Ch
     return data
 
 
-def harmonized_frames(conn: Connection, checks: list[Check], run_id: int | None) -> dict[str, Frame]:
-    """Every harmonized frame the catalog names, read through `conn` (so inside the run's savepoint)."""
-    mine = [c for c in checks if c.layer == "harmonized"]
+def harmonized_frames(
+    conn: Connection, checks: list[Check], run_id: int | None, only: Collection[str] | None = None
+) -> dict[str, Frame]:
+    """Every harmonized frame the catalog names (`only`: those of these names), read through `conn`
+    (so inside the run's savepoint)."""
+    mine = [c for c in checks if c.layer == "harmonized" and (only is None or c.frame in only)]
     out: dict[str, Frame] = {}
     for name, columns in _needed(mine).items():
         if name in TRANSFORMS:

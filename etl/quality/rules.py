@@ -203,6 +203,9 @@ TRANSFORMS: dict[str, Transform] = {
     "lab_result_deletions": _deletions("lab_result"),
     "code_drift": code_drift,
 }
+NIGHT_FRAMES = frozenset(  # frames of the night itself (its files, accounting, deletions): checked every night
+    {"run_accounting", "night_feeds", "patient_deletions", "lab_result_deletions", "code_drift"}
+)  # the others read the harmonized tables alone: an unchanged night may carry their results (etl.quality.carry)
 LINEAGE = {  # the others carry raw_row_id
     "run_accounting": ["file_name"],
     "night_feeds": ["feed"],

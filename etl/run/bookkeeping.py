@@ -34,10 +34,22 @@ def abandon_stale_runs(conn: Connection) -> None:
     )
 
 
-def finish_run(conn: Connection, run_id: int, counts: dict[str, int], status: str, message: str | None) -> None:
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    counts: dict[str, int],
+    status: str,
+    message: str | None,
+    judged: tuple[str, dt.date] | None = None,
+) -> None:
+    """Record the run as finished with its row counts; `judged`: what it judged rows with and the day
+    it judged them against (etl.run.inputs), which a later night compares (etl.load.unchanged)."""
     started = conn.execute(select(EtlRun.started_at).where(EtlRun.run_id == run_id)).scalar_one()
+    inputs, as_of = judged if judged is not None else (None, None)
     conn.execute(
         update(EtlRun.__table__)
         .where(EtlRun.run_id == run_id)
-        .values(status=status, finished_at=max(now(), started), message=message, **counts)
+        .values(
+            status=status, finished_at=max(now(), started), message=message, inputs_sha256=inputs, as_of=as_of, **counts
+        )
     )

@@ -23,22 +23,34 @@ import os
 import time
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 
 from etl.db.lock import run_lock
 from etl.db.migrate import at_head, upgrade
 from etl.extract import FeedFile, discover
 from etl.harmonize.vocab import Vocabulary, load_vocabulary
-from etl.load import account, record_changes, store_raw_again, sync_concepts
+from etl.load import (
+    BatchLoad,
+    Unchanged,
+    account,
+    carry_files,
+    find_unchanged,
+    record_changes,
+    store_raw_again,
+    sync_concepts,
+)
 from etl.messages import Say, silent
 from etl.quality import GATE, QualityCheck, record_publication, store_report
-from etl.quality.catalog import read_checks
+from etl.quality.catalog import Check, read_checks
+from etl.quality.rules import NIGHT_FRAMES
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
+from etl.run.inputs import inputs_sha256
 from etl.run.prepare import prepare_pool
 from etl.run.runlog import StageMarks, log
-from etl.run.stages import load_night
+from etl.run.stages import LoadedNight, load_night
 from etl.run.summary import RunSummary
+from schemas.tables import Person
 
 Progress = Say  # the run tells its progress by message key and parameters (mappings/messages.csv)
 PAUSE_VAR = "HSCT_PAUSE_BEFORE_COMMIT"  # seconds: hold the finished, uncommitted run (kill and lock tests)
@@ -52,12 +64,14 @@ def run_night(
     progress: Progress | None = None,
     today: dt.date | None = None,
     docs_dir: Path | None = None,
+    full: bool = False,
 ) -> RunSummary:
     """Run the nightly ETL over one folder; raises HsctError subclasses that the CLI reports.
 
     The quality gate decides whether the batch is published (`summary.published`);
     `docs_dir`: where to render the GX Data Docs (none when None); `today`: the day the run
-    treats as today (None: the real one); `wait`: wait for another run's lock rather than refuse.
+    treats as today (None: the real one); `wait`: wait for another run's lock rather than refuse;
+    `full`: read every file, even those the live batch holds already (etl.load.unchanged).
     """
     say = progress or silent
     with run_lock(engine, wait, notice=say):
@@ -70,7 +84,7 @@ def run_night(
         log.info("run.recorded", extra={"run_id": run_id, "stage": "start", "files": len(files)})  # the run log
         try:
             with engine.begin() as conn:
-                return _run(conn, run_id, files, vocab, say, today, docs_dir)
+                return _run(conn, run_id, files, vocab, say, today, docs_dir, full)
         except BaseException as exc:
             with engine.begin() as conn:
                 finish_run(conn, run_id, {}, "failed", f"{exc.__class__.__name__}: {exc}"[:2000])
@@ -85,20 +99,41 @@ def _run(
     say: Progress,
     today: dt.date | None,
     docs_dir: Path | None,
+    full: bool,
 ) -> RunSummary:
     clock = StageClock()
     checks = read_checks()
     quality = QualityCheck(checks)
     mark = StageMarks(run_id)  # the run log's stage boundaries (etl.run.runlog)
-    pool = prepare_pool(files, vocab, today, checks)
-    feeds = [f.feed for f in files]
-    night = load_night(conn, run_id, feeds, pool, say, clock, raw_checks=quality, savepoint=True, mark=mark)
-    summary = RunSummary(run_id, [f.summary for f in night.files], night.load, clock=clock)
+    judged = (inputs_sha256(), today or dt.date.today())
+    with clock.stage("read"):
+        unchanged = Unchanged() if full else find_unchanged(conn, files, *judged)
+    with clock.stage("load"):
+        carried = carry_files(conn, run_id, unchanged, files)
+    if carried:
+        say("run.progress.unchanged", files=len(carried), run=unchanged.reference_run)
+    night = _load(
+        conn,
+        run_id,
+        [f for i, f in enumerate(files) if i not in carried],
+        vocab,
+        today,
+        checks,
+        quality,
+        say,
+        clock,
+        mark,
+    )
+    if unchanged.registry:  # the registry the live batch holds is tonight's
+        night.load.patients = int(conn.execute(select(func.count()).select_from(Person.__table__)).scalar() or 0)
+    read = iter(night.files)
+    summaries = [carried[i] if i in carried else next(read).summary for i in range(len(files))]
+    summary = RunSummary(run_id, summaries, night.load, clock=clock)
     with clock.stage("load"):
         account(conn, run_id, night.files)
         record_changes(conn, run_id, night.load)
     with clock.stage("quality"):
-        quality.harmonized(conn, run_id)
+        _check(conn, run_id, quality, unchanged)
     report = summary.quality = quality.report
     mark("check", checks=len(report.results), blocking_failures=len(report.blocking_failures))
     assert night.savepoint is not None  # asked for above
@@ -120,8 +155,44 @@ def _run(
         store_report(conn, report, run_id, "run")
     mark("publish", status="published" if report.success else "held")
     _pause_for_tests(say)
-    finish_run(conn, run_id, summary.totals, "completed", None)
+    finish_run(conn, run_id, summary.totals, "completed", None, judged)
     return summary
+
+
+def _load(
+    conn: Connection,
+    run_id: int,
+    files: list[FeedFile],
+    vocab: Vocabulary,
+    today: dt.date | None,
+    checks: list[Check],
+    quality: QualityCheck,
+    say: Progress,
+    clock: StageClock,
+    mark: StageMarks,
+) -> LoadedNight:
+    """The files to read tonight through the stages (none: an empty load, in its savepoint all the same)."""
+    if not files:
+        return LoadedNight([], BatchLoad(), conn.begin_nested())
+    pool = prepare_pool(files, vocab, today, checks)
+    feeds = [f.feed for f in files]
+    return load_night(conn, run_id, feeds, pool, say, clock, raw_checks=quality, savepoint=True, mark=mark)
+
+
+def _check(conn: Connection, run_id: int, quality: QualityCheck, unchanged: Unchanged) -> None:
+    """The harmonized checks, and the results carried for what the night did not read: the raw
+    suites of an unchanged group; on a night where nothing changed, every suite but the night's own
+    (etl.quality.carry says why that is sound)."""
+    ref = unchanged.reference_run
+    if ref is not None:
+        raw = [f"raw.{frame}" for frame, same in (("registry", unchanged.registry), ("labs", unchanged.labs)) if same]
+        quality.carry(conn, ref, raw)
+    if ref is not None and unchanged.everything:
+        tables = {c.frame for c in quality.checks if c.layer == "harmonized"} - NIGHT_FRAMES
+        quality.carry(conn, ref, [f"harmonized.{frame}" for frame in sorted(tables)])
+        quality.harmonized(conn, run_id, only=NIGHT_FRAMES)
+    else:
+        quality.harmonized(conn, run_id)
 
 
 def _pause_for_tests(say: Progress) -> None:

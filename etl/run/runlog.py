@@ -53,6 +53,7 @@ log.addHandler(logging.NullHandler())  # and nowhere when no run log is open (a 
 _STAGES = (
     ("lock.", "lock"),
     ("run.progress.unreadable", "extract"),
+    ("run.progress.unchanged", "extract"),
     ("run.progress.file", "harmonize"),
     ("run.progress.patients", "load"),
     ("run.note.", "load"),

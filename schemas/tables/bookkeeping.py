@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -51,6 +52,10 @@ class EtlRun(Base):
     rows_merged: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    inputs_sha256: Mapped[str | None] = mapped_column(
+        String(64), comment="sha-256 of the code, mappings, checks and migrations the run judged rows with"
+    )
+    as_of: Mapped[dt.date | None] = mapped_column(Date, comment="the day the run judged dates against (today)")
 
 
 class SourceFile(Base):
@@ -101,6 +106,12 @@ class RunFile(Base):
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_merged: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        comment="of rows_in, rows of a file the live batch held already: counted as the run that read it did",
+    )
 
 
 class RunChange(Base):

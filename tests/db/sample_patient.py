@@ -31,6 +31,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "rows_merged": 1,
             "rows_quarantined": 1,
             "message": None,
+            "inputs_sha256": "b" * 64,
+            "as_of": dt.date(2024, 1, 2),
         }
     ],
     "source_file": [
@@ -60,6 +62,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "rows_loaded": 2,
             "rows_merged": 1,
             "rows_quarantined": 1,
+            "rows_unchanged": 0,
         }
     ],
     "run_change": [
