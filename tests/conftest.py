@@ -9,14 +9,20 @@ subprocesses given the URL land in it too), dropped afterwards.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, text
 
+from etl.cli import main
 from etl.db import make_engine, resolve_url, upgrade
 from etl.load.concepts import sync_concepts
 
@@ -99,3 +105,26 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+def generated_night(tmp_path_factory: pytest.TempPathFactory, out: Path, *args: str) -> Path:
+    """`hsct generate --out <out> <args>`, a copy of its own for the caller (which may change it).
+
+    Generating a night takes half a minute and the same arguments give byte-identical files
+    (tests/synth/test_feeds.py checks it), so each set of arguments is generated once per test
+    session, by whichever xdist worker asks first, into the temporary folder the workers share.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "generated-nights"
+    shared.mkdir(exist_ok=True)
+    night = shared / (re.sub(r"[^0-9A-Za-z]+", "_", " ".join(args)).strip("_") or "study")
+    with (shared / f"{night.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not night.is_dir():
+            partial = shared / f"{night.name}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            result = CliRunner().invoke(main, ["generate", "--out", str(partial), *args], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            partial.rename(night)
+    shutil.copytree(night, out, dirs_exist_ok=True)
+    return out

@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from etl.fhir import export_fhir, get_partner, validate_resource
+from tests.conftest import generated_night
 from tests.fhir.conftest import hsct, node_validate
 from tests.fhir.helpers import TIMED, ndjson_resources, timing
 
 
 @pytest.fixture(scope="session")
 def study_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    night = tmp_path_factory.mktemp("study") / "night"
-    hsct("generate", "--out", str(night))
-    return night
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("study") / "night")
 
 
 def test_the_study_cohort_export_is_valid_for_both_validators(

@@ -15,6 +15,7 @@ from etl.analysis import read_patients
 from etl.analysis.from_fhir import COLUMNS, patients_from_fhir
 from etl.analysis.views import TEXT_COLUMNS
 from etl.paths import PROJECT_ROOT
+from tests.conftest import generated_night
 from tests.fhir.conftest import hsct
 
 DECISIONS = str(PROJECT_ROOT / "study" / "decisions.yaml")
@@ -36,9 +37,7 @@ EXPLAINED = {
 
 @pytest.fixture(scope="module")
 def study_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    night = tmp_path_factory.mktemp("study") / "night"
-    hsct("generate", "--out", str(night))
-    return night
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("study") / "night")
 
 
 def _computed(folder: Path) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from etl.db import make_engine
 from schemas.quality import QualityResult, QualityRun
 from schemas.tables import Quarantine, SourceFile
+from tests.conftest import generated_night
 from tests.quality.helpers import hsct
 
 synth = pytest.importorskip("etl.synth", reason="the synthetic generator (etl/synth) is not in this tree")
@@ -28,16 +29,14 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def clean_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    night = tmp_path_factory.mktemp("synth") / "night"
-    synth.generate(night, seed=SEED)
-    return night
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("synth") / "night", "--seed", str(SEED))
 
 
 @pytest.fixture(scope="module")
 def injected_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    night = tmp_path_factory.mktemp("synth") / "night"
-    synth.generate(night, seed=SEED, inject_errors=True)
-    return night
+    return generated_night(
+        tmp_path_factory, tmp_path_factory.mktemp("synth") / "night", "--seed", str(SEED), "--inject-errors"
+    )
 
 
 def _run(db_url: str, night: Path, tmp_path: Path, code: int) -> str:

@@ -12,15 +12,14 @@ from etl.analysis import DEFAULT_DECISIONS, load_decisions
 from etl.db import make_engine, upgrade
 from etl.load.concepts import sync_concepts
 from etl.report import write_report
+from tests.conftest import generated_night
 from tests.report.test_report_cli import hsct
 from tests.report.truth import expected, generate, load_truth, truth_frame
 
 
 @pytest.fixture(scope="module")
 def study_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("study")
-    generate(out)
-    return out
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("study"))
 
 
 def _engine(path: Path):  # type: ignore[no-untyped-def]

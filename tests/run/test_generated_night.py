@@ -14,16 +14,14 @@ from sqlalchemy import select
 from etl.cli import main
 from etl.db import make_engine
 from etl.load.readback import read_labs, read_patients
-from etl.synth.generate import generate
 from schemas.records import LabRecord, PatientRecord
 from schemas.tables import Quarantine, SourceFile
+from tests.conftest import generated_night
 
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("night")
-    generate(out, inject_errors=True)
-    return out
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("night"), "--inject-errors")
 
 
 def _records(frame: pd.DataFrame, model: type) -> list[dict]:

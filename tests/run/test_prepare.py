@@ -18,14 +18,12 @@ from etl.harmonize.vocab import load_vocabulary
 from etl.performance import SpilledChunks, pool
 from etl.quality.catalog import read_checks
 from etl.run import prepare
-from etl.synth.generate import generate
+from tests.conftest import generated_night
 
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("night")
-    generate(out, inject_errors=True)
-    return out
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("night"), "--inject-errors")
 
 
 def _prepared(night: Path, workers: str, monkeypatch: pytest.MonkeyPatch) -> list[prepare.PreparedFile]:

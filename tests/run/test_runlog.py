@@ -19,7 +19,8 @@ from etl.db.engine import safe_url
 from etl.errors import DatabaseError, InputError
 from etl.run.runlog import RunLog, default_logs_dir, error_fields, log
 from schemas.tables import EtlRun
-from tests.run.ops import generate_night, invoke, personal_values, read_jsonl, run_night
+from tests.conftest import generated_night
+from tests.run.ops import invoke, personal_values, read_jsonl, run_night
 
 STAGES = {"start", "harmonize", "load", "check", "publish", "end"}
 SECRET = "hsct-secret-pw-1234"
@@ -27,7 +28,7 @@ SECRET = "hsct-secret-pw-1234"
 
 @pytest.fixture(scope="module")
 def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate_night(tmp_path_factory.mktemp("night"))
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("night"))
 
 
 def _with_password(db_url: str) -> str:

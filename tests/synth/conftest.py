@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from etl.cli import main
+from tests.conftest import generated_night
 
 
 def run_generate(out: Path, *args: str) -> None:
@@ -17,6 +18,4 @@ def run_generate(out: Path, *args: str) -> None:
 
 @pytest.fixture(scope="session")
 def study_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("night") / "20240101"
-    run_generate(out, "--inject-errors")
-    return out
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("night") / "20240101", "--inject-errors")
