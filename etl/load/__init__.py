@@ -26,7 +26,7 @@ from etl.load.lab_batch import UNKNOWN_PATIENT, load_lab_results
 from etl.load.night_file import FileSummary, NightFile, Note, night_file
 from etl.load.registry_batch import load_registry
 from etl.load.store import release_cells, store_file, store_raw_again
-from etl.load.unchanged import Unchanged, carry_files, find_unchanged
+from etl.load.unchanged import Unchanged, carried_conflicts, carry_files, find_unchanged
 
 __all__ = [
     "UNKNOWN_PATIENT",
@@ -38,6 +38,7 @@ __all__ = [
     "TableChange",
     "Unchanged",
     "account",
+    "carried_conflicts",
     "carry_files",
     "find_unchanged",
     "load_lab_results",

@@ -44,7 +44,16 @@ from etl.extract import FeedFile
 from etl.load.accounting import rejection_lines
 from etl.load.night_file import FileSummary
 from schemas.quality import BatchPublication
-from schemas.tables import EtlRun, Quarantine, RunFile, RunQuarantine, SourceColumn, SourceFile
+from schemas.tables import (
+    EtlRun,
+    MergeConflict,
+    Quarantine,
+    RawRow,
+    RunFile,
+    RunQuarantine,
+    SourceColumn,
+    SourceFile,
+)
 
 TIME_DEPENDENT = frozenset({"date_in_future"})  # reasons whose verdict may change with the day alone
 LABS = "labs"
@@ -224,3 +233,20 @@ def _link_quarantine(conn: Connection, run_id: int, ref: int, file_ids: list[int
         .where(RunQuarantine.run_id == ref, Quarantine.file_id.in_(file_ids))
     )
     conn.execute(insert(RunQuarantine.__table__).from_select(["run_id", "quarantine_id"], linked))
+
+
+def carried_conflicts(conn: Connection, run_id: int) -> int:
+    """The merge conflicts between rows of run `run_id`'s registry files, as stored: the conflicts an
+    unchanged registry holds tonight, counted as the run that merged it counted them."""
+    kept, discarded = RawRow.__table__.alias("kept"), RawRow.__table__.alias("discarded")
+    files = select(RunFile.file_id).where(RunFile.run_id == run_id, RunFile.file_id.is_not(None))
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(MergeConflict.__table__)
+            .join(kept, kept.c.raw_row_id == MergeConflict.kept_raw_row_id)
+            .join(discarded, discarded.c.raw_row_id == MergeConflict.discarded_raw_row_id)
+            .where(kept.c.file_id.in_(files), discarded.c.file_id.in_(files))
+        ).scalar()
+        or 0
+    )

@@ -33,6 +33,7 @@ from etl.load import (
     BatchLoad,
     Unchanged,
     account,
+    carried_conflicts,
     carry_files,
     find_unchanged,
     record_changes,
@@ -126,6 +127,7 @@ def _run(
     )
     if unchanged.registry:  # the registry the live batch holds is tonight's
         night.load.patients = int(conn.execute(select(func.count()).select_from(Person.__table__)).scalar() or 0)
+        night.load.conflicts = carried_conflicts(conn, run_id)
     read = iter(night.files)
     summaries = [carried[i] if i in carried else next(read).summary for i in range(len(files))]
     summary = RunSummary(run_id, summaries, night.load, clock=clock)

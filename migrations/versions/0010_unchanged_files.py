@@ -50,8 +50,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("run_file", schema=None) as batch_op:
-        batch_op.drop_column("rows_unchanged")
-    with op.batch_alter_table("etl_run", schema=None) as batch_op:
-        batch_op.drop_column("as_of")
-        batch_op.drop_column("inputs_sha256")
+    # ALTER TABLE ... DROP COLUMN on both databases (SQLite 3.35+): a batch rebuild of etl_run would
+    # drop a table that export_ledger and others reference, which SQLite refuses once rows exist
+    for table, column in (("run_file", "rows_unchanged"), ("etl_run", "as_of"), ("etl_run", "inputs_sha256")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

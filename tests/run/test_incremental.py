@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select, text
 from etl.db import make_engine, upgrade
 from etl.load.concepts import sync_concepts
 from etl.run.nightly import run_night
+from etl.run.publish import publish_run
 from etl.run.summary import RunSummary
 from etl.synth.generate import generate
 from etl.synth.next_night import NightChanges, next_night
@@ -44,7 +45,8 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert b_counts["patients_deleted"] >= 5 and b_counts["patients_new"] >= 5, b_counts
     assert b_counts["patients_changed"] > 0 and b_counts["lab_rows_changed"] > 0 and b_counts["lab_rows_withdrawn"] > 0
     next_night(a, base / "c", NightChanges(labs_appended=0.02), seed=6)
-    return {"a": a, "b": base / "b", "c": base / "c"}
+    next_night(a, base / "withdrawn", NightChanges(labs_withdrawn=0.2), seed=7)
+    return {"a": a, "b": base / "b", "c": base / "c", "withdrawn": base / "withdrawn"}
 
 
 @pytest.fixture
@@ -193,3 +195,20 @@ def test_a_row_judged_against_the_day_is_judged_again(nights: dict[str, Path], n
     again = run_night(engine, nights["a"], today=early)
     registry = [f for f in again.files if f.feed != "labs"]
     assert all(f.unchanged == 0 for f in registry)  # a date in the future may be valid tonight
+
+
+def test_a_held_night_with_an_unchanged_registry_publishes_as_a_first_load(
+    nights: dict[str, Path], new_db: Callable[[], Engine]
+) -> None:
+    """The registry files are not read (unchanged), the lab files withdraw a fifth of the results: the
+    deletion guard holds the night; published after review, it replays every file of the run, the
+    registry's from the raw layer too, and the database is a first load's of that night."""
+    engine = new_db()
+    run_night(engine, nights["a"], today=TODAY)
+    held = run_night(engine, nights["withdrawn"], today=TODAY)
+    assert not held.published
+    assert {f.name for f in held.files if f.unchanged} == {p.name for p in nights["a"].glob("registry_*")}
+    publish_run(engine, held.run_id, decided_by="test", note="reviewed")
+    fresh = new_db()
+    assert run_night(fresh, nights["withdrawn"], today=TODAY).published
+    assert harmonized(engine) == harmonized(fresh)
