@@ -87,18 +87,24 @@ def file_sha256(files: Sequence[FeedFile]) -> list[str | None]:
     return out
 
 
+def last_published_run(conn: Connection) -> int | None:
+    """The run whose batch the live harmonized tables (and so the views and exports) hold."""
+    value = conn.execute(
+        select(BatchPublication.run_id)
+        .where(BatchPublication.status == "published")
+        .order_by(BatchPublication.run_id.desc())
+        .limit(1)
+    ).scalar()
+    return None if value is None else int(value)
+
+
 def find_unchanged(conn: Connection, files: Sequence[FeedFile], inputs_sha256: str, as_of: dt.date) -> Unchanged:
     """Which of tonight's `files` the live batch holds already, by the rules of this module.
 
     `inputs_sha256`: what tonight judges rows with (etl.run.inputs); `as_of`: the day tonight
     judges dates against. Returns `Unchanged()` (read everything) when no run is published, or the
     live batch was judged otherwise."""
-    ref = conn.execute(
-        select(BatchPublication.run_id)
-        .where(BatchPublication.status == "published")
-        .order_by(BatchPublication.run_id.desc())
-        .limit(1)
-    ).scalar()
+    ref = last_published_run(conn)
     if ref is None:
         return Unchanged()
     judged = conn.execute(select(EtlRun.inputs_sha256, EtlRun.as_of).where(EtlRun.run_id == ref)).one()

@@ -10,11 +10,12 @@ A failed blocking check holds the night's batch: `etl.run.nightly` rolls the
 harmonized load back, so the live tables keep the last published batch.
 """
 
+from etl.load.unchanged import last_published_run
 from etl.quality.catalog import Check, read_checks
 from etl.quality.check import QualityCheck
 from etl.quality.report import QualityReport
 from etl.quality.runner import CheckResult
-from etl.quality.store import GATE, last_published_run, publication, record_publication, store_report
+from etl.quality.store import GATE, publication, record_publication, store_report
 
 __all__ = [
     "GATE",

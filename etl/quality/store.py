@@ -112,14 +112,3 @@ def record_publication(
 def publication(conn: Connection, run_id: int) -> Any:
     """The `batch_publication` row of run `run_id` (status published or held, by whom, why), or None."""
     return conn.execute(select(BatchPublication.__table__).where(BatchPublication.run_id == run_id)).first()
-
-
-def last_published_run(conn: Connection) -> int | None:
-    """The run whose batch the live harmonized tables (and so the views and exports) hold."""
-    value = conn.execute(
-        select(BatchPublication.run_id)
-        .where(BatchPublication.status == "published")
-        .order_by(BatchPublication.run_id.desc())
-        .limit(1)
-    ).scalar()
-    return None if value is None else int(value)
