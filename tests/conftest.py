@@ -2,7 +2,8 @@
 
 PostgreSQL comes from $HSCT_TEST_POSTGRES_URL (`.ci/run` sets it to the
 server these machines run); without it the PostgreSQL cases skip and say so.
-Each test gets a database of its own: a fresh SQLite file, or a fresh
+Each test gets a database of its own (migrated once per session and copied:
+`sqlite_template`, `pg_template`): a fresh SQLite file, or a fresh
 PostgreSQL schema (selected through the URL's search_path, so that
 subprocesses given the URL land in it too), dropped afterwards.
 """
@@ -13,14 +14,17 @@ import fcntl
 import os
 import re
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+import psycopg
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from etl.cli import main
 from etl.db import make_engine, resolve_url, upgrade
@@ -88,9 +92,73 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path, pg_admin: Engine | No
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head with the concept vocabulary loaded, made once per session
+    (per xdist worker): each SQLite test copies the file rather than run the migrations again."""
+    path = tmp_path_factory.mktemp("template") / "hsct.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+        sync_concepts(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+@dataclass(frozen=True)
+class PgTemplate:
+    """A PostgreSQL schema migrated to head with the vocabulary loaded, as SQL that `pg_dump` wrote;
+    `restore(url)` replays it into the (empty) schema of the URL's search_path, in one transaction."""
+
+    sql: str
+    name: str
+
+    def restore(self, url: str) -> None:
+        schema = unquote(url).rsplit("search_path=", 1)[1]
+        target = make_url(url).set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+        with psycopg.connect(target) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}"')  # the dump creates it
+            conn.execute(self.sql.replace(self.name, schema))
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: Engine | None) -> Iterator[PgTemplate | None]:
+    """The PostgreSQL twin of `sqlite_template`, made once per session (per xdist worker): replaying
+    its DDL costs about half of running the migrations. None without PostgreSQL or without pg_dump
+    (the migrations then run for each test)."""
+    if pg_admin is None or shutil.which("pg_dump") is None:
+        yield None
+        return
+    schema, url = _fresh_pg_schema(pg_admin)
+    try:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            sync_concepts(engine)
+        finally:
+            engine.dispose()
+        server = pg_admin.url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+        flags = ["--schema", schema, "--no-owner", "--no-privileges", "--rows-per-insert=1000"]
+        dump = subprocess.run(["pg_dump", "-d", server, *flags], capture_output=True, text=True, check=True).stdout
+        # psql's meta-commands (\restrict of newer pg_dump) are not SQL
+        yield PgTemplate("\n".join(line for line in dump.splitlines() if not line.startswith("\\")), schema)
+    finally:
+        with pg_admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
 @pytest.fixture
-def db_url(empty_db_url: str) -> str:
-    """A database of each kind, migrated to head, with the concept vocabulary loaded."""
+def db_url(empty_db_url: str, request: pytest.FixtureRequest) -> str:
+    """A database of each kind, migrated to head, with the concept vocabulary loaded (SQLite: a copy of
+    the session's template; the migrations themselves are tested on empty databases, tests/db)."""
+    if empty_db_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), empty_db_url.removeprefix("sqlite:///"))
+        return empty_db_url
+    template: PgTemplate | None = request.getfixturevalue("pg_template")
+    if template is not None:
+        template.restore(empty_db_url)
+        return empty_db_url
     engine = make_engine(empty_db_url)
     try:
         upgrade(engine)

@@ -1,6 +1,6 @@
 """An incremental night gives the database a first load of the same night gives, on both databases.
 
-Nights (etl.synth.next_night): A, a generated registry of 600 patients; B, A with
+Nights (etl.synth.next_night): A, a generated registry of 300 patients; B, A with
 patients changed, deleted and new and lab rows changed and withdrawn; then A
 again (the deleted patients come back, so lab rows quarantined as naming nobody
 become valid); C, A with lab rows appended (the registry files are A's, not read
@@ -32,7 +32,7 @@ from schemas.tables import RunFile, RunQuarantine
 from tests.conftest import PG_SKIP, _fresh_pg_schema
 from tests.run.canonical import conflicts_of, harmonized, tonights_quarantine
 
-PATIENTS = 600
+PATIENTS = 300
 TODAY = dt.date(2026, 11, 30)  # after every generated date: nothing is quarantined as lying in the future
 
 
