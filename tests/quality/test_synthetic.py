@@ -24,19 +24,16 @@ from tests.conftest import generated_night
 from tests.quality.helpers import hsct
 
 synth = pytest.importorskip("etl.synth", reason="the synthetic generator (etl/synth) is not in this tree")
-SEED = 7
 
 
 @pytest.fixture(scope="module")
 def clean_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("synth") / "night", "--seed", str(SEED))
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("synth") / "night")
 
 
 @pytest.fixture(scope="module")
 def injected_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generated_night(
-        tmp_path_factory, tmp_path_factory.mktemp("synth") / "night", "--seed", str(SEED), "--inject-errors"
-    )
+    return generated_night(tmp_path_factory, tmp_path_factory.mktemp("synth") / "night", "--inject-errors")
 
 
 def _run(db_url: str, night: Path, tmp_path: Path, code: int) -> str:
