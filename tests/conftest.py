@@ -88,8 +88,22 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path, pg_admin: Engine | No
     try:
         yield url
     finally:
-        with pg_admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_pg_schema(pg_admin, schema)
+
+
+def _drop_pg_schema(admin: Engine, schema: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _migrate(url: str) -> None:
+    """Migrate the database at `url` to head and load the concept vocabulary."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        sync_concepts(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -97,12 +111,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database migrated to head with the concept vocabulary loaded, made once per session
     (per xdist worker): each SQLite test copies the file rather than run the migrations again."""
     path = tmp_path_factory.mktemp("template") / "hsct.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(engine)
-        sync_concepts(engine)
-    finally:
-        engine.dispose()
+    _migrate(f"sqlite:///{path}")
     return path
 
 
@@ -132,20 +141,14 @@ def pg_template(pg_admin: Engine | None) -> Iterator[PgTemplate | None]:
         return
     schema, url = _fresh_pg_schema(pg_admin)
     try:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-            sync_concepts(engine)
-        finally:
-            engine.dispose()
+        _migrate(url)
         server = pg_admin.url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
         flags = ["--schema", schema, "--no-owner", "--no-privileges", "--rows-per-insert=1000"]
         dump = subprocess.run(["pg_dump", "-d", server, *flags], capture_output=True, text=True, check=True).stdout
         # psql's meta-commands (\restrict of newer pg_dump) are not SQL
         yield PgTemplate("\n".join(line for line in dump.splitlines() if not line.startswith("\\")), schema)
     finally:
-        with pg_admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_pg_schema(pg_admin, schema)
 
 
 @pytest.fixture
@@ -159,12 +162,7 @@ def db_url(empty_db_url: str, request: pytest.FixtureRequest) -> str:
     if template is not None:
         template.restore(empty_db_url)
         return empty_db_url
-    engine = make_engine(empty_db_url)
-    try:
-        upgrade(engine)
-        sync_concepts(engine)
-    finally:
-        engine.dispose()
+    _migrate(empty_db_url)
     return empty_db_url
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import great_expectations
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from etl.db import make_engine, upgrade
 from etl.load.concepts import sync_concepts
@@ -43,7 +43,7 @@ from etl.quality.docs_offline import (
 )
 from etl.quality.docs_results import shown
 from tests.browser import full_page_shot, offline_page
-from tests.conftest import PG_SKIP, _fresh_pg_schema
+from tests.conftest import PG_SKIP, _drop_pg_schema, _fresh_pg_schema
 from tests.quality.helpers import NIGHT, hsct
 
 MARKUP = "<img src=https://example.org/x.png>"  # a lab date as a feed might hold it: must stay text
@@ -113,8 +113,7 @@ def docs(
     finally:
         engine.dispose()
         if schema is not None and pg_admin is not None:
-            with pg_admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            _drop_pg_schema(pg_admin, schema)
 
 
 def test_the_pages_name_the_run_and_load_nothing_from_the_network(docs: Docs) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, text
 
 from etl.db import make_engine
 from etl.quality import QualityCheck, QualityReport, store_report
-from tests.conftest import PG_SKIP, _fresh_pg_schema
+from tests.conftest import PG_SKIP, _drop_pg_schema, _fresh_pg_schema
 from tests.quality.helpers import drop_check_constraints, failed_ids, harmonized_report, load_night
 
 
@@ -35,8 +35,7 @@ def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     yield engine  # type: ignore[misc]
     engine.dispose()
     if schema is not None and pg_admin is not None:
-        with pg_admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_pg_schema(pg_admin, schema)
 
 
 def _broken_report(engine: Engine, change: Callable[[Connection], None]) -> QualityReport:

@@ -29,7 +29,7 @@ from etl.synth.generate import generate
 from etl.synth.next_night import NightChanges, next_night
 from schemas.quality import QualityResult, QualityRun
 from schemas.tables import RunFile, RunQuarantine
-from tests.conftest import PG_SKIP, _fresh_pg_schema
+from tests.conftest import PG_SKIP, _drop_pg_schema, _fresh_pg_schema
 from tests.run.canonical import conflicts_of, harmonized, tonights_quarantine
 
 PATIENTS = 300
@@ -72,8 +72,7 @@ def new_db(empty_db_url: str, pg_admin: Engine | None, tmp_path: Path) -> Iterat
     for engine, schema in made:
         engine.dispose()
         if schema is not None and pg_admin is not None:
-            with pg_admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            _drop_pg_schema(pg_admin, schema)
 
 
 def _checksums(folder: Path) -> set[str]:
