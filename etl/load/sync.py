@@ -1,40 +1,61 @@
-"""Make a table hold exactly the given rows, touching only what differs (set-based).
+"""Make a table hold exactly the given rows, touching only what differs (set-based, in the database).
 
 Re-running the same night must leave the database identical, and a changed
-source row must update its record in place. `sync_table` therefore compares
-the wanted rows with the stored ones by natural key: new keys are inserted
-(their surrogate ids assigned after the largest stored one, so ids stay stable
-across runs), vanished keys are deleted, and rows whose values differ are
-updated. Differences only in lineage columns (`raw_row_id`) are updated
-without counting as a content change.
+source row must update its record in place. `sync_table` therefore stages the
+wanted rows in a temporary table and lets the database compare them with the
+stored ones by natural key: new keys are inserted (their surrogate ids assigned
+after the largest stored one, so ids stay stable across runs), vanished keys
+are deleted, and rows whose values differ are updated. Values are compared as
+the database holds them (`IS DISTINCT FROM`: a missing value equals only a
+missing value), after the staged rows went through the very conversion an
+insert would give them, so "differs" means "would be stored differently".
+Only the differences come back to Python; the stored table is never read whole.
+
+Lineage follows content (`raw_row_id`): a row whose values are unchanged keeps
+the source row it names when that row's cells are the same text, from a file of
+the same feed read with the same date system, as the cells of the row it comes
+from tonight. A full export sends most rows again unchanged; their values still
+trace to a stored cell that holds exactly what tonight's cell holds (the first
+one received), and nothing is rewritten for them. A row whose values are
+unchanged but whose source cells differ (a column no field reads, say) is
+pointed at tonight's cell, without counting as a content change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import (
-    JSON,
     BigInteger,
-    Boolean,
+    Column,
+    ColumnElement,
     Connection,
-    Date,
-    DateTime,
-    Double,
-    Integer,
+    Index,
+    MetaData,
     Table,
+    Text,
+    and_,
+    cast,
     delete,
+    exists,
+    false,
     func,
+    not_,
+    or_,
     select,
+    text,
+    true,
     tuple_,
 )
 
 from etl.db.bulk import bulk_insert, bulk_update
+from schemas.tables import RawRow, SourceFile
 
 LINEAGE_COLUMNS = frozenset({"raw_row_id", "changed_run_id"})
-MISSING = "\x00"
+ORDER = "hsct_order"  # the staged rows' place in `wanted`
 
 
 @dataclass(frozen=True)
@@ -47,34 +68,6 @@ class SyncResult:
     deleted_scope: frozenset[int] = field(default_factory=frozenset)  # scope ids that lost a row
     deleted_rows: pd.DataFrame | None = None  # the natural keys of the rows deleted
     kept: int = 0  # rows `wanted` lacks that `keep` saved from deletion
-
-
-def canonical(s: pd.Series, coltype: object) -> pd.Series:
-    """A column's values as comparable strings, whatever pandas or the driver made of them."""
-    if isinstance(coltype, DateTime):
-        out = pd.to_datetime(s).dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    elif isinstance(coltype, Date):
-        out = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
-    elif isinstance(coltype, Integer | BigInteger):
-        out = pd.to_numeric(s).astype("Int64").astype("string")
-    elif isinstance(coltype, Double):
-        out = pd.to_numeric(s).astype(float).map(repr)
-        out = out.where(s.notna())
-    elif isinstance(coltype, Boolean):
-        out = s.map({True: "1", False: "0"})  # 1 == True, 0 == False as keys
-    elif isinstance(coltype, JSON):
-        out = s.map(repr)
-    else:
-        out = s.astype(object).where(s.notna(), None).astype("string")
-    return out.astype(object).where(out.notna() & s.notna(), MISSING).astype(str)
-
-
-def _keys(df: pd.DataFrame, table: Table, key: list[str]) -> pd.Series:
-    parts = [canonical(df[k], table.c[k].type) for k in key]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "\x1f" + part
-    return joined
 
 
 def sync_table(
@@ -97,65 +90,165 @@ def sync_table(
     table has `changed_run_id`, changed and inserted rows get `run_id`.
     `delete` False: stored rows that `wanted` lacks are kept (a night that could not read all of a
     feed); `keep`: a mask over stored rows never to delete (rows a rejected row still names).
+    `updated` counts the rows written: changed in content, or pointed at tonight's cells.
     """
-    stored = pd.read_sql(select(table), conn)
-    if scope_ids is not None:
-        stored = stored[stored[scope_column].isin(scope_ids)]
     wanted = wanted.reset_index(drop=True)  # a frame of its own: the caller's is left as it is
-    has_changed_run = "changed_run_id" in table.c
-    if has_changed_run:
+    if "changed_run_id" in table.c:
         wanted["changed_run_id"] = run_id
-    if stored.empty:  # a first load: everything is new, no key needs comparing, nothing is copied
-        _number(conn, table, wanted, surrogate)
-        inserted = bulk_insert(conn, table, wanted)
-        return SyncResult(inserted, 0, 0, frozenset(pd.unique(wanted[scope_column]).astype(int).tolist()))
-    wanted_keys = _keys(wanted, table, key)
-    stored_keys = _keys(stored, table, key)
-
-    is_new = ~wanted_keys.isin(set(stored_keys))
-    gone = stored[~stored_keys.isin(set(wanted_keys))] if delete else stored.iloc[:0]
+    with _staged_scope(conn, table, scope_column, scope_ids) as in_scope:
+        stored = int(conn.execute(select(func.count()).select_from(table).where(in_scope)).scalar() or 0)
+        if stored == 0:  # a first load: everything is new, nothing is compared or copied
+            _number(conn, table, wanted, surrogate)
+            inserted = bulk_insert(conn, table, wanted)
+            return SyncResult(inserted, 0, 0, frozenset(pd.unique(wanted[scope_column]).astype(int).tolist()))
+        with _staged_rows(conn, table, wanted, key) as staged:
+            diff = _Diff(table, staged, key, in_scope, surrogate)
+            gone = diff.gone(conn) if delete else pd.DataFrame(columns=[c.name for c in table.c])
+            changed = diff.changed(conn)
+            relinked = diff.relinked(conn)
+            new_order = diff.new(conn)
     lacking = len(gone)
     if keep is not None and not gone.empty:
         gone = gone[~keep(gone).to_numpy(dtype=bool)]
-    new_rows = wanted[is_new].copy()
+    pk = _pk(table)
+    updates = wanted.iloc[changed[ORDER].to_numpy()].assign(**{c: changed[c].to_numpy() for c in pk})
+    if "changed_run_id" in table.c:
+        updates["changed_run_id"] = run_id
+    new_rows = wanted.iloc[new_order].copy()
     _number(conn, table, new_rows, surrogate)
-
-    both = wanted[~is_new].assign(_key=wanted_keys[~is_new].to_numpy())
-    changed_scope: set[int] = set(new_rows[scope_column].astype(int)) | set(gone[scope_column].astype(int))
-    updates = pd.DataFrame()
-    if not both.empty:
-        old = stored.assign(_key=stored_keys.to_numpy()).set_index("_key").loc[both["_key"]]
-        both = both.set_index("_key")
-        compare = [c for c in both.columns if c not in LINEAGE_COLUMNS and c in old.columns and c != surrogate]
-        lineage = [c for c in both.columns if c in LINEAGE_COLUMNS and c != "changed_run_id"]
-        content_diff = pd.Series(False, index=both.index)
-        for c in compare:
-            content_diff |= canonical(both[c], table.c[c].type).to_numpy() != canonical(old[c], table.c[c].type)
-        lineage_diff = pd.Series(False, index=both.index)
-        for c in lineage:
-            lineage_diff |= canonical(both[c], table.c[c].type).to_numpy() != canonical(old[c], table.c[c].type)
-        if has_changed_run:
-            both["changed_run_id"] = old["changed_run_id"].where(~content_diff, run_id)
-        todo = content_diff | lineage_diff
-        updates = both[todo].copy()
-        if surrogate:
-            updates[surrogate] = old.loc[todo[todo].index, surrogate].to_numpy()
-        changed_scope |= set(both.loc[content_diff[content_diff].index, scope_column].astype(int))
-
     _delete(conn, table, gone)
-    bulk_update(conn, table, updates.reset_index(drop=True), _pk(table))
+    bulk_update(conn, table, updates.drop(columns=[c for c in key if c not in pk]).reset_index(drop=True), pk)
+    bulk_update(conn, table, relinked, pk)
     inserted = bulk_insert(conn, table, new_rows)
-    deleted_scope = frozenset(gone[scope_column].astype(int).tolist())
+    changed_scope = set(new_rows[scope_column].astype(int)) | set(gone[scope_column].astype(int))
+    changed_scope |= set(updates[scope_column].astype(int))
     return SyncResult(
         inserted,
-        len(updates),
+        len(updates) + len(relinked),
         len(gone),
         frozenset(changed_scope),
-        len(stored),
-        deleted_scope,
-        gone[key].copy(),
+        stored,
+        frozenset(gone[scope_column].astype(int).tolist()),
+        gone[key].reset_index(drop=True),
         kept=lacking - len(gone),
     )
+
+
+class _Diff:
+    """The queries comparing the staged rows (`staged`) with the stored ones in scope, by `key`."""
+
+    def __init__(
+        self, table: Table, staged: Table, key: list[str], in_scope: ColumnElement[bool], surrogate: str | None
+    ) -> None:
+        self.table, self.staged, self.in_scope = table, staged, in_scope
+        self.on = and_(*(_same(table.c[k], staged.c[k]) for k in key))
+        compare = [c.name for c in staged.c if c.name not in LINEAGE_COLUMNS and c.name not in (ORDER, surrogate)]
+        self.content_differs = or_(false(), *(table.c[c].is_distinct_from(staged.c[c]) for c in compare))
+        self.pk = [table.c[c] for c in _pk(table)]
+
+    def gone(self, conn: Connection) -> pd.DataFrame:
+        """The stored rows in scope that no staged row has the key of (every column)."""
+        query = select(self.table).where(self.in_scope, not_(exists().where(self.on)))
+        return _frame(conn, query)
+
+    def changed(self, conn: Connection) -> pd.DataFrame:
+        """Primary key and staged place of the rows whose values differ."""
+        query = (
+            select(*self.pk, self.staged.c[ORDER])
+            .select_from(self.staged.join(self.table, self.on))
+            .where(self.in_scope, self.content_differs)
+            .order_by(self.staged.c[ORDER])
+        )
+        return _frame(conn, query)
+
+    def relinked(self, conn: Connection) -> pd.DataFrame:
+        """Primary key and tonight's `raw_row_id` of the rows whose values are the same but whose
+        stored source row holds other cells than tonight's (or comes from another feed, or a file
+        of another date system): the lineage rule of the module docstring."""
+        if "raw_row_id" not in self.table.c:
+            return pd.DataFrame()
+        t, s = self.table, self.staged
+        old, new = RawRow.__table__.alias("old_row"), RawRow.__table__.alias("new_row")
+        old_file, new_file = SourceFile.__table__.alias("old_file"), SourceFile.__table__.alias("new_file")
+        same_cells = and_(
+            cast(old.c.cells, Text) == cast(new.c.cells, Text),
+            old_file.c.feed == new_file.c.feed,
+            old_file.c.date_system.is_not_distinct_from(new_file.c.date_system),
+        )
+        query = (
+            select(*self.pk, s.c.raw_row_id)
+            .select_from(
+                s.join(t, self.on)
+                .join(old, old.c.raw_row_id == t.c.raw_row_id)
+                .join(new, new.c.raw_row_id == s.c.raw_row_id)
+                .join(old_file, old_file.c.file_id == old.c.file_id)
+                .join(new_file, new_file.c.file_id == new.c.file_id)
+            )
+            .where(self.in_scope, t.c.raw_row_id != s.c.raw_row_id, not_(self.content_differs), not_(same_cells))
+            .order_by(*self.pk)
+        )
+        return _frame(conn, query)
+
+    def new(self, conn: Connection) -> list[int]:
+        """The staged places, in order, of the rows whose key no stored row in scope has."""
+        query = (
+            select(self.staged.c[ORDER])
+            .where(not_(exists().where(self.on, self.in_scope)))
+            .order_by(self.staged.c[ORDER])
+        )
+        return [int(v) for v in conn.execute(query).scalars()]
+
+
+def _same(stored: ColumnElement[object], staged: ColumnElement[object]) -> ColumnElement[bool]:
+    """Key equality: `=` (which an index serves) unless the stored column may be missing."""
+    if getattr(stored, "nullable", True):
+        return stored.is_not_distinct_from(staged)
+    return stored == staged
+
+
+@contextmanager
+def _staged_scope(
+    conn: Connection, table: Table, scope_column: str, scope_ids: set[int] | None
+) -> Iterator[ColumnElement[bool]]:
+    """The condition "a stored row in scope": true for every row when `scope_ids` is None, else the
+    scope ids staged in a temporary table (a registry's ids are too many for an IN list)."""
+    if scope_ids is None:
+        yield true()
+        return
+    scope = Table(f"hsct_scope_{table.name}", MetaData(), Column("id", BigInteger), prefixes=["TEMPORARY"])
+    scope.create(conn)
+    try:
+        bulk_insert(conn, scope, pd.DataFrame({"id": sorted(int(i) for i in scope_ids)}))
+        yield table.c[scope_column].in_(select(scope.c.id))
+    finally:
+        scope.drop(conn)
+
+
+@contextmanager
+def _staged_rows(conn: Connection, table: Table, wanted: pd.DataFrame, key: list[str]) -> Iterator[Table]:
+    """`wanted` in a temporary table of the table's column types (plus its place in `wanted`),
+    indexed by `key`; dropped on leaving."""
+    staged = Table(
+        f"hsct_sync_{table.name}",
+        MetaData(),
+        *(Column(c, table.c[c].type) for c in wanted.columns),
+        Column(ORDER, BigInteger),
+        prefixes=["TEMPORARY"],
+    )
+    staged.create(conn)
+    try:
+        bulk_insert(conn, staged, wanted.assign(**{ORDER: range(len(wanted))}))
+        Index(f"hsct_sync_{table.name}_key", *(staged.c[k] for k in key)).create(conn)
+        if conn.dialect.name == "postgresql":  # a temporary table is never analyzed by autovacuum
+            conn.execute(text(f'ANALYZE "{staged.name}"'))
+        yield staged
+    finally:
+        staged.drop(conn)
+
+
+def _frame(conn: Connection, query: object) -> pd.DataFrame:
+    result = conn.execute(query)  # type: ignore[call-overload]
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def _number(conn: Connection, table: Table, new_rows: pd.DataFrame, surrogate: str | None) -> None:

@@ -6,7 +6,10 @@ differently. Compared here by what the numbers stand for:
 
     patient_id                         → the patient's key (person.patient_key)
     transplant_id, therapy_id          → its patient's key and its place among that patient's
-    raw_row_id (and kept_/discarded_)  → (sha-256 of its file, row number): the stored cell
+    raw_row_id of a harmonized table   → (feed, date system, cells text): what the source row
+                                         holds (lineage follows content: etl.load.sync)
+    raw_row_id elsewhere (quarantine,  → (sha-256 of its file, row number): the stored cell
+      kept_/discarded_ of a conflict)
     file_id                            → the file's sha-256
     run numbers, surrogate ids         → left out (rows are compared sorted by content)
 
@@ -19,6 +22,7 @@ the given files. The raw layer, the run bookkeeping and the tombstones
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -46,8 +50,8 @@ class _Names:
             therapy = pd.read_sql(text("SELECT therapy_id, patient_id FROM bridging_therapy"), conn)
             raw = pd.read_sql(
                 text(
-                    "SELECT r.raw_row_id, f.checksum_sha256, r.row_number FROM raw_row r "
-                    "JOIN source_file f ON f.file_id = r.file_id"
+                    "SELECT r.raw_row_id, f.checksum_sha256, r.row_number, f.feed, f.date_system, r.cells "
+                    "FROM raw_row r JOIN source_file f ON f.file_id = r.file_id"
                 ),
                 conn,
             )
@@ -59,6 +63,12 @@ class _Names:
             int(i): f"{c}:{n}"
             for i, c, n in zip(raw["raw_row_id"], raw["checksum_sha256"], raw["row_number"], strict=True)
         }
+        self.content = {
+            int(i): f"{feed}|{system}|{cells}"
+            for i, feed, system, cells in zip(
+                raw["raw_row_id"], raw["feed"], raw["date_system"], raw["cells"].map(_text), strict=True
+            )
+        }
         self.file = dict(zip(files["file_id"], files["checksum_sha256"], strict=True))
 
     def _ranked(self, frame: pd.DataFrame, key: str) -> dict[int, str]:
@@ -69,8 +79,10 @@ class _Names:
             for i, p, r in zip(frame[key], frame["patient_id"], rank, strict=True)
         }
 
-    def rows(self, frame: pd.DataFrame) -> list[tuple[tuple[str, Any], ...]]:
-        """The frame's rows with numbers named, run numbers and surrogates left out, sorted."""
+    def rows(self, frame: pd.DataFrame, *, by_content: bool = False) -> list[tuple[tuple[str, Any], ...]]:
+        """The frame's rows with numbers named, run numbers and surrogates left out, sorted;
+        `by_content`: raw rows named by what they hold, not by where."""
+        raw = self.content if by_content else self.raw
         out = {}
         for column in frame.columns:
             values = frame[column]
@@ -83,13 +95,18 @@ class _Names:
             elif column == "therapy_id":
                 values = values.map(lambda v: None if pd.isna(v) else self.therapy[int(v)])
             elif column in RAW_ROWS:
-                values = values.map(lambda v: None if pd.isna(v) else self.raw[int(v)])
+                values = values.map(lambda v: None if pd.isna(v) else raw[int(v)])
             elif column == "file_id":
                 values = values.map(lambda v: None if pd.isna(v) else self.file[int(v)])
             out[column] = values.astype(object).where(values.notna(), None)
         named = pd.DataFrame(out)
         rows = [tuple(sorted(r.items())) for r in named.to_dict("records")]
         return sorted(rows, key=repr)
+
+
+def _text(cells: object) -> str:
+    """A raw row's cells as one text, whichever way the driver returned the JSON."""
+    return cells if isinstance(cells, str) else json.dumps(cells, ensure_ascii=False, sort_keys=True)
 
 
 def harmonized(engine: Engine) -> dict[str, list[tuple[tuple[str, Any], ...]]]:
@@ -99,7 +116,7 @@ def harmonized(engine: Engine) -> dict[str, list[tuple[tuple[str, Any], ...]]]:
     with engine.connect() as conn:
         for table in metadata.sorted_tables:
             if table.name not in HISTORY:
-                out[table.name] = names.rows(pd.read_sql(table.select(), conn))
+                out[table.name] = names.rows(pd.read_sql(table.select(), conn), by_content=True)
     return out
 
 
