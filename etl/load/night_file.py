@@ -65,6 +65,7 @@ class NightFile:
     outcome: dict[int, Outcome] = field(default_factory=dict)
     code_cells: pd.Series | None = None
     rejected_names: pd.DataFrame | None = None
+    cell_digests: pd.Series | None = None  # registry files: row number → sha-256 of the row's cells text
 
     @property
     def is_labs(self) -> bool:

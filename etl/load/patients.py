@@ -14,8 +14,18 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from etl.load.builders import build_table
+from etl.load.record_digest import RecordSources, record_digests, unchanged_records
 from etl.load.sync import SyncResult, stored_all_max, sync_table
-from schemas.tables import DeletedPatient, LabResult, Patient, Person, Transplant, ValueSource, metadata
+from schemas.tables import (
+    DeletedPatient,
+    LabResult,
+    Patient,
+    PatientRecordDigest,
+    Person,
+    Transplant,
+    ValueSource,
+    metadata,
+)
 
 # (table, natural key, scope column, surrogate id assigned by the loader), parents first.
 TABLE_ORDER: list[tuple[str, list[str], str, str | None]] = [
@@ -33,11 +43,12 @@ TABLE_ORDER: list[tuple[str, list[str], str, str | None]] = [
     ("dli", ["transplant_id"], "transplant_id", None),
     ("follow_up", ["transplant_id"], "transplant_id", None),
 ]
+RecordDigest = PatientRecordDigest.__table__
 # children first, for deleting whole patients
 PATIENT_CHILDREN = [
-    "value_source", "merge_conflict", "lab_result", "follow_up", "dli", "relapse", "complication", "recovery",
-    "pretransplant_toxicity", "disease_assessment", "drug_administration", "bridging_therapy", "transplant",
-    "diagnosis", "person",
+    "patient_record_digest", "value_source", "merge_conflict", "lab_result", "follow_up", "dli", "relapse",
+    "complication", "recovery", "pretransplant_toxicity", "disease_assessment", "drug_administration",
+    "bridging_therapy", "transplant", "diagnosis", "person",
 ]  # fmt: skip
 
 
@@ -96,6 +107,7 @@ def load_patients(
     value_sources: pd.DataFrame,
     run_id: int,
     seen_keys: set[str] | None = None,
+    digests: RecordSources | None = None,
 ) -> tuple[PatientLoad, pd.DataFrame]:
     """Make the clinical and personal tables hold exactly these patients; returns the ids assigned too.
 
@@ -104,6 +116,9 @@ def load_patients(
     patient code the night's registry rows name, valid or not; a stored patient not among them
     has left the registry and is deleted. A patient whose rows were all rejected tonight is
     named there but not in `patients`: it keeps what was loaded before, untouched.
+    `digests`: the night's source rows and judging inputs, with which a patient whose merged record
+    has its stored digest is left untouched (etl.load.record_digest); None: every patient is
+    synchronized, and no digest kept.
     """
     patients = assign_ids(conn, patients)
     stored = pd.read_sql(select(Person.patient_id, Person.patient_key), conn)
@@ -111,26 +126,31 @@ def load_patients(
     gone = sorted(leaving["patient_id"].astype(int))
     their_results = _count_results(conn, gone)
     delete_patients(conn, gone, run_id)
-    scope = {"patient_id": set(patients["patient_id"]), "transplant_id": set(patients["transplant_id"])}
+    digest = _digests(patients, value_sources, digests)
+    same = unchanged_records(conn, patients["patient_id"], digest) if digests and digests.reuse else None
+    synced = patients if same is None else patients[~same]
+    scope = {"patient_id": set(synced["patient_id"]), "transplant_id": set(synced["transplant_id"])}
 
-    tx_to_patient = dict(zip(patients["transplant_id"], patients["patient_id"], strict=True))
+    tx_to_patient = dict(zip(synced["transplant_id"], synced["patient_id"], strict=True))
     results: dict[str, SyncResult] = {}
     changed: set[int] = set()
-    for name, key, scope_col, surrogate in TABLE_ORDER:
-        rows = build_table(name, patients)  # one table at a time: a large registry's need not coexist
+    for name, key, scope_col, surrogate in TABLE_ORDER if len(synced) else []:
+        rows = build_table(name, synced)  # one table at a time: a large registry's need not coexist
         result = sync_table(conn, metadata.tables[name], rows, key, scope_col, scope[scope_col], surrogate, run_id)
         del rows
         results[name] = result
         ids = result.changed_scope
         changed |= {tx_to_patient[i] for i in ids} if scope_col == "transplant_id" else set(ids)
-    vs = value_sources.merge(patients[["patient_key", "patient_id"]], on="patient_key")[
+    vs = value_sources.merge(synced[["patient_key", "patient_id"]], on="patient_key")[
         ["patient_id", "field", "raw_row_id"]
     ]
     results["value_source"] = sync_table(
         conn, ValueSource.__table__, vs, ["patient_id", "field"], "patient_id", scope["patient_id"], None, run_id
     )
+    kept = pd.DataFrame({"patient_id": synced["patient_id"], "record_sha256": digest.reindex(synced.index)})
+    sync_table(conn, RecordDigest, kept.dropna(), ["patient_id"], "patient_id", scope["patient_id"], None, run_id)
     changed -= set(gone)
-    new_patients = results["patient"].inserted
+    new_patients = results["patient"].inserted if "patient" in results else 0
     new_ids = set(patients["patient_id"]) - set(stored["patient_id"])  # inserted with this run's mark already
     marks = sorted(changed - new_ids)
     for start in range(0, len(marks), 5000):  # bounded IN lists: drivers cap the parameters of one statement
@@ -148,6 +168,13 @@ def load_patients(
         deleted_lab_results=their_results,
     )
     return load, patients
+
+
+def _digests(patients: pd.DataFrame, value_sources: pd.DataFrame, digests: RecordSources | None) -> pd.Series:
+    """Each patient's record digest (etl.load.record_digest), None where it cannot be made."""
+    if digests is None:
+        return pd.Series(None, index=patients.index, dtype=object)
+    return record_digests(patients, value_sources, digests.sources, digests.salt)
 
 
 def _count_results(conn: Connection, patient_ids: list[int]) -> int:

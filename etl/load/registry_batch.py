@@ -20,14 +20,19 @@ from etl.harmonize.origins import record_to_source
 from etl.load.changes import BatchLoad, TableChange
 from etl.load.night_file import NightFile
 from etl.load.patients import load_patients
+from etl.load.record_digest import RecordSources, source_texts
 from etl.messages import Say
 from etl.performance import release_memory
 from schemas.tables import MergeConflict, Person
 
 
-def load_registry(conn: Connection, run_id: int, files: list[NightFile], say: Say) -> BatchLoad:
+def load_registry(
+    conn: Connection, run_id: int, files: list[NightFile], say: Say, judged_by: str | None = None, *, reuse: bool = True
+) -> BatchLoad:
     """Merge and load the registry files among `files` (none: the patients stay as they are, and
-    the result is empty); every registry row's outcome is set, its records dropped once loaded."""
+    the result is empty); every registry row's outcome is set, its records dropped once loaded.
+    `judged_by` (etl.run.inputs), `reuse`: the patients' record digests (etl.load.record_digest;
+    None, or a file without its cells' sha-256s: every patient is synchronized)."""
     feeds = [f for f in files if not f.is_labs]
     registry = [f for f in feeds if f.table is not None]
     load = BatchLoad()
@@ -37,7 +42,8 @@ def load_registry(conn: Connection, run_id: int, files: list[NightFile], say: Sa
     if not complete:
         load.notes.append(("run.note.no_patient_deleted", {}))
         say("run.note.no_patient_deleted")
-    _load(conn, run_id, registry, load, complete, say)
+    digests = _record_sources(registry, judged_by, reuse)
+    _load(conn, run_id, registry, load, complete, say, digests)
     for item in registry:
         item.records = None  # loaded: the laboratory night needs the memory
     release_memory()
@@ -45,7 +51,28 @@ def load_registry(conn: Connection, run_id: int, files: list[NightFile], say: Sa
     return load
 
 
-def _load(conn: Connection, run_id: int, registry: list[NightFile], load: BatchLoad, complete: bool, say: Say) -> None:
+def _record_sources(registry: list[NightFile], judged_by: str | None, reuse: bool) -> RecordSources | None:
+    """What the night's record digests are made with, when every registry file brought its cells'
+    sha-256s (None: no digests tonight)."""
+    if judged_by is None or any(f.cell_digests is None or f.raw_ids is None for f in registry):
+        return None
+    texts = [
+        source_texts(f.source.feed, f.table.date_system if f.table else None, f.raw_ids, f.cell_digests)
+        for f in registry
+        if f.raw_ids is not None and f.cell_digests is not None
+    ]
+    return RecordSources(pd.concat(texts) if texts else pd.Series(dtype=object), judged_by, reuse)
+
+
+def _load(
+    conn: Connection,
+    run_id: int,
+    registry: list[NightFile],
+    load: BatchLoad,
+    complete: bool,
+    say: Say,
+    digests: RecordSources | None,
+) -> None:
     frames = []
     for item in registry:
         if item.records is None or item.records.empty:
@@ -69,7 +96,7 @@ def _load(conn: Connection, run_id: int, registry: list[NightFile], load: BatchL
             continue
         for row, raw_id in zip(item.records["row_number"], item.records["raw_row_id"], strict=True):
             item.outcome.setdefault(int(row), "merged" if int(raw_id) in merged_rows else "loaded")
-    result, patients = load_patients(conn, merged.patients, merged.value_sources, run_id, seen)
+    result, patients = load_patients(conn, merged.patients, merged.value_sources, run_id, seen, digests)
     _store_conflicts(conn, run_id, merged.conflicts, patients)
     load.conflicts = len(merged.conflicts)
     load.patients = len(patients)

@@ -124,6 +124,8 @@ def _run(
         say,
         clock,
         mark,
+        judged[0],
+        reuse=not full,
     )
     if unchanged.registry:  # the registry the live batch holds is tonight's
         night.load.patients = int(conn.execute(select(func.count()).select_from(Person.__table__)).scalar() or 0)
@@ -172,13 +174,29 @@ def _load(
     say: Progress,
     clock: StageClock,
     mark: StageMarks,
+    judged_by: str,
+    *,
+    reuse: bool,
 ) -> LoadedNight:
-    """The files to read tonight through the stages (none: an empty load, in its savepoint all the same)."""
+    """The files to read tonight through the stages (none: an empty load, in its savepoint all the same);
+    `judged_by`, `reuse`: the patients' record digests (etl.run.stages.load_night)."""
     if not files:
         return LoadedNight([], BatchLoad(), conn.begin_nested())
     pool = prepare_pool(files, vocab, today, checks)
     feeds = [f.feed for f in files]
-    return load_night(conn, run_id, feeds, pool, say, clock, raw_checks=quality, savepoint=True, mark=mark)
+    return load_night(
+        conn,
+        run_id,
+        feeds,
+        pool,
+        say,
+        clock,
+        raw_checks=quality,
+        savepoint=True,
+        mark=mark,
+        judged_by=judged_by,
+        reuse=reuse,
+    )
 
 
 def _check(conn: Connection, run_id: int, quality: QualityCheck, unchanged: Unchanged) -> None:

@@ -15,13 +15,14 @@ same with one worker or with many.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from etl.extract import FeedFile, RawTable, UnreadableFileError, read_file
+from etl.extract import ROW_NUMBER, FeedFile, RawTable, UnreadableFileError, read_file
 from etl.harmonize import LabRows, RegistryRows, harmonize_table
 from etl.harmonize.vocab import Vocabulary
 from etl.load import release_cells
@@ -44,6 +45,7 @@ class PreparedFile:
     result: RegistryRows | LabRows | None = None
     cells: Iterable[pd.Series] | None = None  # the rows' cells as JSON text, chunk by chunk, in row order
     code_cells: pd.Series | None = None  # row number → the patient-code cell as written
+    cell_digests: pd.Series | None = None  # registry files: row number → sha-256 of the cells text
     raw_part: tuple[str, pd.DataFrame] | None = None  # the cells the raw checks read (`raw_part`)
     clock: StageClock = field(default_factory=StageClock)  # read, harmonize: this file's work
 
@@ -68,11 +70,25 @@ def prepare_file(
         with out.clock.stage("harmonize"):
             # encoded first: with the cells on disk, harmonizing runs beside the table alone
             chunks = cells_json_chunks(out.table.rows, list(out.table.columns))
+            digests: list[pd.Series] = []
+            if source.feed != "labs":  # a patient's record digest names its rows' cells (etl.load.record_digest)
+                chunks = _digesting(chunks, digests)
             out.cells = list(chunks) if spill is None else spill_chunks(chunks, spill)
+            if digests:
+                numbers = out.table.rows[ROW_NUMBER]
+                joined = pd.concat(digests)
+                out.cell_digests = pd.Series(joined.to_numpy(), index=numbers.loc[joined.index].astype(int).to_numpy())
             out.result = harmonize_table(out.table, vocab, today)
             out.raw_part = raw_part(out.table, out.result.columns, vocab, checks)
             out.code_cells = release_cells(out.table, out.result.columns)
     return out
+
+
+def _digesting(chunks: Iterable[pd.Series], into: list[pd.Series]) -> Iterator[pd.Series]:
+    """The chunks of cells text as they come, each one's sha-256s (hex, by row) appended to `into`."""
+    for chunk in chunks:
+        into.append(chunk.map(lambda text: hashlib.sha256(text.encode()).hexdigest()))
+        yield chunk
 
 
 def prepare_in_worker(

@@ -53,14 +53,18 @@ def load_night(
     raw_checks: QualityCheck | None = None,
     savepoint: bool = False,
     mark: StageMarks | None = None,
+    judged_by: str | None = None,
+    reuse: bool = True,
 ) -> LoadedNight:
     """Store, check and load the night's files (`feeds[i]`: file i's feed; `pool` prepares file i).
 
     The registry files are taken first: raw rows stored, raw checks run (`raw_checks`), then —
     inside a SAVEPOINT when `savepoint` — merged and loaded; then the laboratory files, which the
     workers parsed meanwhile, are stored and checked, and, the workers gone (their memory with
-    them), loaded. `mark`: the run log's stage boundaries (etl.run.runlog). Returns every file, in
-    order, with its rows' outcome set."""
+    them), loaded. `mark`: the run log's stage boundaries (etl.run.runlog). `judged_by`: what judges
+    the rows (etl.run.inputs), which the patients' record digests are made with, and `reuse` whether a
+    stored digest may spare a patient (etl.load.record_digest; None: no digests). Returns every
+    file, in order, with its rows' outcome set."""
     mark = mark or StageMarks(run_id)
     received: dict[int, NightFile] = {}
     held: NestedTransaction | None = None
@@ -77,7 +81,7 @@ def load_night(
         if savepoint:
             held = conn.begin_nested()
         with clock.stage("load"):
-            load = load_registry(conn, run_id, registry, say)
+            load = load_registry(conn, run_id, registry, say, judged_by, reuse=reuse)
         mark("load", part="registry", patients=load.patients, changed=load.changed_patients)
         labs = receive(LAB_FEEDS)
         mark("harmonize", part="labs", files=len(labs))
@@ -107,7 +111,7 @@ def _receive(
             parts.append(ready.raw_part)
         if item.table is None or ready.result is None:
             continue
-        item.code_cells = ready.code_cells
+        item.code_cells, item.cell_digests = ready.code_cells, ready.cell_digests
         with clock.stage("load"):
             store_file(conn, item, ready.result, ready.cells)
         harmonized = len(ready.result.records)

@@ -4,7 +4,7 @@ Four layers, each a group of tables:
 
 * vocabulary — `concept` (and `concept_coding`), loaded from `mappings/`;
 * bookkeeping and raw — `etl_run`, `source_file`, `run_file`, `run_change`, `run_quarantine`,
-  `source_column`, `raw_row`, `quarantine`, `merge_conflict`, `value_source`;
+  `source_column`, `raw_row`, `quarantine`, `merge_conflict`, `value_source`, `patient_record_digest`;
 * personal data — `person` alone holds name, date of birth and registry
   code, so that views and exports can be granted without it;
 * clinical — `patient`, `diagnosis`, `bridging_therapy`,
@@ -41,6 +41,7 @@ from schemas.tables.bookkeeping import (
     EtlRun,
     FieldOrigin,
     MergeConflict,
+    PatientRecordDigest,
     Quarantine,
     RawRow,
     RunChange,
@@ -96,6 +97,7 @@ __all__ = [
     "LabResult",
     "MergeConflict",
     "Patient",
+    "PatientRecordDigest",
     "Person",
     "PretransplantToxicity",
     "Quarantine",

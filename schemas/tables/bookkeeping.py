@@ -221,6 +221,20 @@ class ValueSource(Base):
     raw_row_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("raw_row.raw_row_id"), index=True)
 
 
+class PatientRecordDigest(Base):
+    """What each patient's harmonized rows were made from, as one sha-256: the merged record, the
+    cells of the source rows its values came from, and what judged them (etl.load.record_digest).
+    A night whose merged record of a patient has the same digest leaves that patient's rows as
+    they are."""
+
+    __tablename__ = "patient_record_digest"
+
+    patient_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("patient.patient_id"), primary_key=True, autoincrement=False
+    )
+    record_sha256: Mapped[str] = mapped_column(String(64))
+
+
 class FieldOrigin(Base):
     """Which record field, and which source field of the feeds, each harmonized column comes from.
 

@@ -155,6 +155,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     "value_source": [
         {"patient_id": PATIENT, "field": "cd3_dose", "raw_row_id": RAW_EN},
     ],
+    "patient_record_digest": [
+        {"patient_id": PATIENT, "record_sha256": "d" * 64},
+    ],
     "diagnosis": [
         {
             "patient_id": PATIENT,

@@ -33,7 +33,7 @@ from schemas.tables import metadata
 HISTORY = {
     "etl_run", "run_file", "run_change", "run_quarantine", "quality_run", "quality_result", "batch_publication",
     "source_file", "source_column", "raw_row", "deleted_patient", "quarantine", "merge_conflict",
-    "export_batch", "export_ledger", "export_partner", "export_push",
+    "export_batch", "export_ledger", "export_partner", "export_push", "patient_record_digest",
 }  # fmt: skip
 RUN_NUMBERS = {"run_id", "changed_run_id", "deleted_run_id"}
 SURROGATE = {"lab_result_id", "administration_id", "conflict_id", "quarantine_id"}

@@ -17,10 +17,12 @@ import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, text
 
 from etl.db import make_engine, upgrade
+from etl.load.builders import build_table
 from etl.load.concepts import sync_concepts
 from etl.run.nightly import run_night
 from etl.run.publish import publish_run
@@ -75,6 +77,20 @@ def new_db(empty_db_url: str, pg_admin: Engine | None, tmp_path: Path) -> Iterat
             _drop_pg_schema(pg_admin, schema)
 
 
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many patients each registry load built rows for (etl.load.record_digest spares the others)."""
+    counts: list[int] = []
+
+    def counting(name: str, patients: pd.DataFrame) -> pd.DataFrame:
+        if name == "patient":
+            counts.append(len(patients))
+        return build_table(name, patients)
+
+    monkeypatch.setattr("etl.load.patients.build_table", counting)
+    return counts
+
+
 def _checksums(folder: Path) -> set[str]:
     return {hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
 
@@ -105,12 +121,18 @@ def _unchanged_rows(engine: Engine) -> dict[str, int]:
     return dict((str(name), int(n)) for name, n in rows)
 
 
-def test_incremental_nights_equal_first_loads(nights: dict[str, Path], new_db: Callable[[], Engine]) -> None:
+def test_incremental_nights_equal_first_loads(
+    nights: dict[str, Path], new_db: Callable[[], Engine], built: list[int]
+) -> None:
     nightly = new_db()
     assert run_night(nightly, nights["a"], today=TODAY).published
+    assert built == [PATIENTS]
 
     b = run_night(nightly, nights["b"], today=TODAY)  # registry and labs changed: every file read
     assert b.published and b.deleted_patients >= 5 and b.changed_patients > 0
+    # rows built for the changed and new patients (and those whose source cells changed) alone: the
+    # others' records have their stored digest
+    assert b.changed_patients <= built[1] < PATIENTS / 5, built
     assert set(_unchanged_rows(nightly).values()) == {0}
     with nightly.connect() as conn:
         gone = conn.execute(text("SELECT count(*) FROM deleted_patient")).scalar()
@@ -121,6 +143,7 @@ def test_incremental_nights_equal_first_loads(nights: dict[str, Path], new_db: C
 
     back = run_night(nightly, nights["a"], today=TODAY)  # the deleted patients return: their lab rows load
     assert back.published and not any(r["reason"] == "unknown_patient" for f in back.files for r in f.rejections)
+    assert back.changed_patients <= built[-1] < PATIENTS / 5, built
     assert set(_unchanged_rows(nightly).values()) == {0}  # A's files, but the live batch is B's: read again
     _same_as_first_load(nightly, nights["a"], new_db, back)
 
@@ -165,7 +188,7 @@ def test_an_unchanged_night_reads_nothing_and_changes_nothing(
 
 
 def test_full_reads_every_file_and_gives_the_same_database(
-    nights: dict[str, Path], new_db: Callable[[], Engine]
+    nights: dict[str, Path], new_db: Callable[[], Engine], built: list[int]
 ) -> None:
     engine = new_db()
     run_night(engine, nights["a"], today=TODAY)
@@ -173,17 +196,19 @@ def test_full_reads_every_file_and_gives_the_same_database(
     full = run_night(engine, nights["a"], today=TODAY, full=True)
     assert full.published and all(f.unchanged == 0 for f in full.files)
     assert full.changed_patients == 0
+    assert built == [PATIENTS, PATIENTS]  # --full trusts no stored digest either
     assert harmonized(engine) == before
 
 
 def test_other_code_or_mappings_read_every_file(
-    nights: dict[str, Path], new_db: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch
+    nights: dict[str, Path], new_db: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch, built: list[int]
 ) -> None:
     engine = new_db()
     run_night(engine, nights["a"], today=TODAY)
     monkeypatch.setattr("etl.run.nightly.inputs_sha256", lambda: "0" * 64)  # a synonym edited, say
     again = run_night(engine, nights["a"], today=TODAY)
     assert all(f.unchanged == 0 for f in again.files)
+    assert built == [PATIENTS, PATIENTS]  # and every patient's rows are built again: no digest is tonight's
 
 
 def test_a_row_judged_against_the_day_is_judged_again(nights: dict[str, Path], new_db: Callable[[], Engine]) -> None:
