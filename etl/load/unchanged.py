@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Connection, and_, func, insert, literal, select
@@ -62,13 +62,16 @@ LABS = "labs"
 @dataclass(frozen=True)
 class Unchanged:
     """Tonight's files the live batch holds already (`indexes` into the night's files), the run that
-    read them (`reference_run`) and which groups they make up (`registry`, `labs`)."""
+    read them (`reference_run`) and which groups they make up (`registry`, `labs`); `stored`: every
+    file, of a skipped group or not, whose bytes that run read, with its file id (its table can be
+    taken from the raw layer rather than parsed: etl.run.prepare)."""
 
     reference_run: int | None = None
     indexes: frozenset[int] = frozenset()
     registry: bool = False
     labs: bool = False
     checksums: tuple[str | None, ...] = ()  # every file's sha-256, in the night's order
+    stored: dict[int, int] = field(default_factory=dict)  # index → file_id: bytes the live batch read, any group
 
     @property
     def everything(self) -> bool:
@@ -117,7 +120,10 @@ def find_unchanged(conn: Connection, files: Sequence[FeedFile], inputs_sha256: s
     registry = _same_group(conn, int(ref), tonight[tonight["feed"] != LABS], stored[stored["feed"] != LABS])
     labs = registry and _same_group(conn, int(ref), tonight[tonight["feed"] == LABS], stored[stored["feed"] == LABS])
     indexes = frozenset(int(i) for i in tonight.index if registry and (tonight.at[i, "feed"] != LABS or labs))
-    return Unchanged(int(ref), indexes, registry, labs, tuple(tonight["checksum"]))
+    read = stored[stored["status"] == "read"]
+    file_ids = dict(zip(read["checksum"], read["file_id"].astype(int), strict=True))
+    held = {int(i): file_ids[c] for i, c in tonight["checksum"].items() if c in file_ids}
+    return Unchanged(int(ref), indexes, registry, labs, tuple(tonight["checksum"]), held)
 
 
 def _run_files(conn: Connection, run_id: int) -> pd.DataFrame:

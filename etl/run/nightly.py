@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, select
@@ -47,7 +48,8 @@ from etl.quality.rules import NIGHT_FRAMES
 from etl.run.bookkeeping import finish_run, start_run
 from etl.run.clock import StageClock
 from etl.run.inputs import inputs_sha256
-from etl.run.prepare import prepare_pool
+from etl.run.prepare import Stored, prepare_pool
+from etl.run.replay import stored_table
 from etl.run.runlog import StageMarks, log
 from etl.run.stages import LoadedNight, load_night
 from etl.run.summary import RunSummary
@@ -113,10 +115,12 @@ def _run(
         carried = carry_files(conn, run_id, unchanged, files)
     if carried:
         say("run.progress.unchanged", files=len(carried), run=unchanged.reference_run)
+    tonight = [i for i in range(len(files)) if i not in carried]
     night = _load(
         conn,
         run_id,
-        [f for i, f in enumerate(files) if i not in carried],
+        [files[i] for i in tonight],
+        {n: partial(stored_table, conn, unchanged.stored[i]) for n, i in enumerate(tonight) if i in unchanged.stored},
         vocab,
         today,
         checks,
@@ -167,6 +171,7 @@ def _load(
     conn: Connection,
     run_id: int,
     files: list[FeedFile],
+    stored: dict[int, Stored],
     vocab: Vocabulary,
     today: dt.date | None,
     checks: list[Check],
@@ -179,10 +184,11 @@ def _load(
     reuse: bool,
 ) -> LoadedNight:
     """The files to read tonight through the stages (none: an empty load, in its savepoint all the same);
-    `judged_by`, `reuse`: the patients' record digests (etl.run.stages.load_night)."""
+    `stored`: those whose table the raw layer holds (etl.run.prepare.prepare_pool); `judged_by`,
+    `reuse`: the patients' record digests (etl.run.stages.load_night)."""
     if not files:
         return LoadedNight([], BatchLoad(), conn.begin_nested())
-    pool = prepare_pool(files, vocab, today, checks)
+    pool = prepare_pool(files, vocab, today, checks, stored)
     feeds = [f.feed for f in files]
     return load_night(
         conn,

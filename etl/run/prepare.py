@@ -48,6 +48,7 @@ class PreparedFile:
     cell_digests: pd.Series | None = None  # registry files: row number → sha-256 of the cells text
     raw_part: tuple[str, pd.DataFrame] | None = None  # the cells the raw checks read (`raw_part`)
     clock: StageClock = field(default_factory=StageClock)  # read, harmonize: this file's work
+    from_raw_layer: bool = False  # prepared from its stored cells (`replay_file`), not parsed
 
 
 Prepared = Callable[[int], PreparedFile]  # file index → that file prepared (each file once)
@@ -74,14 +75,39 @@ def prepare_file(
             if source.feed != "labs":  # a patient's record digest names its rows' cells (etl.load.record_digest)
                 chunks = _digesting(chunks, digests)
             out.cells = list(chunks) if spill is None else spill_chunks(chunks, spill)
-            if digests:
-                numbers = out.table.rows[ROW_NUMBER]
-                joined = pd.concat(digests)
-                out.cell_digests = pd.Series(joined.to_numpy(), index=numbers.loc[joined.index].astype(int).to_numpy())
+            out.cell_digests = _by_row_number(out.table, digests)
             out.result = harmonize_table(out.table, vocab, today)
             out.raw_part = raw_part(out.table, out.result.columns, vocab, checks)
             out.code_cells = release_cells(out.table, out.result.columns)
     return out
+
+
+def replay_file(
+    source: FeedFile, table: RawTable, vocab: Vocabulary, today: dt.date | None, checks: list[Check]
+) -> PreparedFile:
+    """A file whose bytes the raw layer holds, prepared from its stored cells (`table`:
+    etl.run.replay.stored_table) rather than parsed again: harmonized and checked as
+    `prepare_file` would, its cells hashed but not encoded for storing (they are stored), and
+    its table left whole (the load releases it)."""
+    out = PreparedFile(source, table=table, from_raw_layer=True)
+    with out.clock.stage("harmonize"):
+        if source.feed != "labs":
+            digests: list[pd.Series] = []
+            for _ in _digesting(cells_json_chunks(table.rows, list(table.columns)), digests):
+                pass
+            out.cell_digests = _by_row_number(table, digests)
+        out.result = harmonize_table(table, vocab, today)
+        out.raw_part = raw_part(table, out.result.columns, vocab, checks)
+    return out
+
+
+def _by_row_number(table: RawTable, digests: list[pd.Series]) -> pd.Series | None:
+    """The chunks' sha-256s (indexed as the table's rows) by row number (None: none were taken)."""
+    if not digests:
+        return None
+    joined = pd.concat(digests)
+    numbers = table.rows[ROW_NUMBER].loc[joined.index].astype(int)
+    return pd.Series(joined.to_numpy(), index=numbers.to_numpy())
 
 
 def _digesting(chunks: Iterable[pd.Series], into: list[pd.Series]) -> Iterator[pd.Series]:
@@ -106,12 +132,25 @@ def _cost(source: FeedFile) -> int:
     return size * (XLSX_COST if source.format == "xlsx" else 1)
 
 
+REPLAYED_FORMATS = frozenset({"xlsx"})  # parsing a workbook costs about 8 CSV bytes a byte; its stored rows, far less
+Stored = Callable[[], RawTable]  # a file's table as the raw layer holds it (etl.run.replay.stored_table)
+
+
 @contextmanager
 def prepare_pool(
-    files: list[FeedFile], vocab: Vocabulary, today: dt.date | None, checks: list[Check]
+    files: list[FeedFile],
+    vocab: Vocabulary,
+    today: dt.date | None,
+    checks: list[Check],
+    stored: dict[int, Stored] | None = None,
 ) -> Iterator[Prepared]:
     """`get(i)`: files[i] prepared, waiting for it if need be; each file can be got once (the pool
     keeps no reference to what it handed over, so that its memory goes when the caller's does).
+
+    `stored`: the files whose bytes the raw layer holds, read by a run judged as tonight
+    (etl.load.unchanged), each with how to take its table from there; those of REPLAYED_FORMATS
+    are prepared in this process from their stored cells (`replay_file`), while the workers parse
+    the others: on a changed registry night, the unchanged workbook no longer holds up the load.
 
     With more than one worker and more than one file, every file is handed to the
     worker processes at once: registry files first (the load needs them first),
@@ -121,11 +160,19 @@ def prepare_pool(
     the cheapest registry file itself. Otherwise each file is prepared in this
     process when asked for.
     """
-    workers = worker_count(len(files))
+    replayed = {i: read for i, read in (stored or {}).items() if files[i].format in REPLAYED_FORMATS}
+    parsed = [i for i in range(len(files)) if i not in replayed]
+    workers = worker_count(len(parsed))
+
+    def here(i: int) -> PreparedFile:
+        if i in replayed:
+            return replay_file(files[i], replayed.pop(i)(), vocab, today, checks)
+        return prepare_file(files[i], vocab, today, checks)
+
     if workers == 1:
-        yield lambda i: prepare_file(files[i], vocab, today, checks)
+        yield here
         return
-    order = sorted(range(len(files)), key=lambda i: (files[i].feed == "labs", -_cost(files[i]), i))
+    order = sorted(parsed, key=lambda i: (files[i].feed == "labs", -_cost(files[i]), i))
     registry = [i for i in order if files[i].feed != "labs"]
     own = set(registry[-1:]) if len(registry) > workers else set()
     with spill_pool(workers) as pool:
@@ -134,9 +181,9 @@ def prepare_pool(
                 pool.submit(i, prepare_in_worker, files[i], vocab, today, checks)
 
         def get(i: int) -> PreparedFile:
-            if i in own:
+            if i in own or i in replayed:
                 own.discard(i)
-                return prepare_file(files[i], vocab, today, checks)
+                return here(i)
             prepared: PreparedFile = pool.result(i)
             return prepared
 

@@ -77,6 +77,12 @@ def _row_issues(conn: Connection, file_id: int, headers: list[str]) -> list[RowI
     ]
 
 
+def stored_table(conn: Connection, file_id: int) -> RawTable:
+    """The table of a stored file, as the raw layer holds it (see the module docstring)."""
+    file = conn.execute(select(*SourceFile.__table__.c).where(SourceFile.file_id == file_id)).one()
+    return _raw_table(conn, file)
+
+
 def run_files(conn: Connection, run_id: int) -> list[tuple[FeedFile, RawTable | None, str | None]]:
     """(file, its table or None when it was unreadable, the reason) for every file of the run, by name."""
     rows = conn.execute(

@@ -114,6 +114,8 @@ def _receive(
         item.code_cells, item.cell_digests = ready.code_cells, ready.cell_digests
         with clock.stage("load"):
             store_file(conn, item, ready.result, ready.cells)
+        if ready.from_raw_layer:
+            item.summary.notes.append(("run.note.file_from_raw_layer", {}))
         harmonized = len(ready.result.records)
         say("run.progress.file", file=item.summary.name, rows=item.summary.rows_in, harmonized=harmonized)
         del ready  # its cells are stored: their memory goes

@@ -133,6 +133,8 @@ def test_incremental_nights_equal_first_loads(
     # rows built for the changed and new patients (and those whose source cells changed) alone: the
     # others' records have their stored digest
     assert b.changed_patients <= built[1] < PATIENTS / 5, built
+    replayed = [f.name for f in b.files if ("run.note.file_from_raw_layer", {}) in f.notes]
+    assert replayed == [p.name for p in nights["a"].glob("*.xlsx")]  # A's workbook, not parsed again
     assert set(_unchanged_rows(nightly).values()) == {0}
     with nightly.connect() as conn:
         gone = conn.execute(text("SELECT count(*) FROM deleted_patient")).scalar()
