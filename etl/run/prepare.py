@@ -9,7 +9,10 @@ file its harmonized rows and rejections, its cells as the JSON text the raw
 layer stores, the cells the raw checks read and its patient-code column; the
 raw table comes back holding only its row numbers. The results are taken in
 the order of the files, whatever order the workers finish in, so a run is the
-same with one worker or with many.
+same with one worker or with many. A workbook whose bytes the raw layer holds
+already is not parsed again: the main process takes its cells from there
+(`replay_file`, the one preparation that reads the database, in the process
+that owns the connection) while the workers parse the rest.
 """
 
 from __future__ import annotations
