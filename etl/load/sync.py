@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -35,6 +36,7 @@ from sqlalchemy import (
     Connection,
     Index,
     MetaData,
+    Select,
     Table,
     Text,
     and_,
@@ -56,6 +58,8 @@ from schemas.tables import RawRow, SourceFile
 
 LINEAGE_COLUMNS = frozenset({"raw_row_id", "changed_run_id"})
 ORDER = "hsct_order"  # the staged rows' place in `wanted`
+LISTED_SCOPE = 1000  # scope ids up to which they are bound in the statements rather than staged
+ANALYZED_ROWS = 10_000  # staged rows from which PostgreSQL is given their statistics (a join plan turns on them)
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,11 @@ def sync_table(
     wanted = wanted.reset_index(drop=True)  # a frame of its own: the caller's is left as it is
     if "changed_run_id" in table.c:
         wanted["changed_run_id"] = run_id
-    with _staged_scope(conn, table, scope_column, scope_ids) as in_scope:
-        stored = int(conn.execute(select(func.count()).select_from(table).where(in_scope)).scalar() or 0)
+    empty = conn.execute(select(table.c[scope_column]).limit(1)).first() is None
+    with _staged_scope(conn, table, scope_column, None if empty else scope_ids) as in_scope:
+        stored = (
+            0 if empty else int(conn.execute(select(func.count()).select_from(table).where(in_scope)).scalar() or 0)
+        )
         if stored == 0:  # a first load: everything is new, nothing is compared or copied
             _number(conn, table, wanted, surrogate)
             inserted = bulk_insert(conn, table, wanted)
@@ -215,6 +222,9 @@ def _staged_scope(
     if scope_ids is None:
         yield true()
         return
+    if len(scope_ids) <= LISTED_SCOPE:  # a few ids: bound in the statement, no table to make
+        yield table.c[scope_column].in_(sorted(int(i) for i in scope_ids))
+        return
     scope = Table(f"hsct_scope_{table.name}", MetaData(), Column("id", BigInteger), prefixes=["TEMPORARY"])
     scope.create(conn)
     try:
@@ -239,15 +249,16 @@ def _staged_rows(conn: Connection, table: Table, wanted: pd.DataFrame, key: list
     try:
         bulk_insert(conn, staged, wanted.assign(**{ORDER: range(len(wanted))}))
         Index(f"hsct_sync_{table.name}_key", *(staged.c[k] for k in key)).create(conn)
-        if conn.dialect.name == "postgresql":  # a temporary table is never analyzed by autovacuum
+        if conn.dialect.name == "postgresql" and len(wanted) >= ANALYZED_ROWS:  # autovacuum skips temp tables
             conn.execute(text(f'ANALYZE "{staged.name}"'))
         yield staged
     finally:
         staged.drop(conn)
 
 
-def _frame(conn: Connection, query: object) -> pd.DataFrame:
-    result = conn.execute(query)  # type: ignore[call-overload]
+def _frame(conn: Connection, query: Select[Any]) -> pd.DataFrame:
+    """A query's rows as a frame of its columns (empty, with the columns, when it has none)."""
+    result = conn.execute(query)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
