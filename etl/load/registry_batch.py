@@ -54,14 +54,14 @@ def load_registry(
 def _record_sources(registry: list[NightFile], judged_by: str | None, reuse: bool) -> RecordSources | None:
     """What the night's record digests are made with, when every registry file brought its cells'
     sha-256s (None: no digests tonight)."""
-    if judged_by is None or any(f.cell_digests is None or f.raw_ids is None for f in registry):
+    if judged_by is None:
         return None
-    texts = [
-        source_texts(f.source.feed, f.table.date_system if f.table else None, f.raw_ids, f.cell_digests)
-        for f in registry
-        if f.raw_ids is not None and f.cell_digests is not None
-    ]
-    return RecordSources(pd.concat(texts) if texts else pd.Series(dtype=object), judged_by, reuse)
+    texts = []
+    for f in registry:  # never empty: load_registry returned before
+        if f.raw_ids is None or f.cell_digests is None:
+            return None
+        texts.append(source_texts(f.source.feed, f.table.date_system if f.table else None, f.raw_ids, f.cell_digests))
+    return RecordSources(pd.concat(texts), judged_by, reuse)
 
 
 def _load(

@@ -217,8 +217,9 @@ def _same(stored: ColumnElement[object], staged: ColumnElement[object]) -> Colum
 def _staged_scope(
     conn: Connection, table: Table, scope_column: str, scope_ids: set[int] | None
 ) -> Iterator[ColumnElement[bool]]:
-    """The condition "a stored row in scope": true for every row when `scope_ids` is None, else the
-    scope ids staged in a temporary table (a registry's ids are too many for an IN list)."""
+    """The condition "a stored row in scope": true for every row when `scope_ids` is None; up to
+    LISTED_SCOPE ids bound in the statement; more staged in a temporary table (a registry's ids are
+    too many for an IN list)."""
     if scope_ids is None:
         yield true()
         return
